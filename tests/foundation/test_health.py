@@ -1,0 +1,75 @@
+import pytest
+from django.db import connection
+from django.db.utils import load_backend
+
+from cancerfax import health
+
+
+def test_healthz_answers_without_touching_dependencies(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok"}
+    assert "no-cache" in response["Cache-Control"]
+
+
+@pytest.mark.django_db
+def test_readyz_reports_each_dependency(client, settings):
+    settings.CELERY_BROKER_URL = ""
+    response = client.get("/readyz")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "checks": {"database": "ok", "storage": "ok"}}
+
+
+@pytest.mark.django_db
+def test_readyz_is_503_when_the_database_is_unreachable(client, settings, monkeypatch, tmp_path):
+    settings.CELERY_BROKER_URL = ""
+    # A real connection to a database that is not there: a closed port for PostgreSQL,
+    # a path that cannot be opened for SQLite.
+    broken = dict(connection.settings_dict)
+    if connection.vendor == "postgresql":
+        broken["PORT"] = "1"
+        broken["HOST"] = "127.0.0.1"
+    else:
+        broken["NAME"] = str(tmp_path / "missing-dir" / "db.sqlite3")
+    backend = load_backend(broken["ENGINE"])
+    unreachable = backend.DatabaseWrapper(broken, alias="readiness-probe")
+    monkeypatch.setattr(health, "connection", unreachable)
+
+    response = client.get("/readyz")
+
+    assert response.status_code == 503
+    assert response.json()["checks"]["database"] == "unavailable"
+    assert response.json()["checks"]["storage"] == "ok"
+
+
+@pytest.mark.django_db
+def test_readyz_is_503_when_storage_is_not_writable(client, settings, tmp_path):
+    settings.CELERY_BROKER_URL = ""
+    blocker = tmp_path / "not-a-directory"
+    blocker.write_text("x")
+    storages = dict(settings.STORAGES)
+    storages["private"] = {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": str(blocker / "private")},
+    }
+    settings.STORAGES = storages
+
+    response = client.get("/readyz")
+
+    assert response.status_code == 503
+    assert response.json()["checks"]["storage"] == "unavailable"
+
+
+@pytest.mark.django_db
+def test_readyz_is_503_when_the_broker_is_unreachable(client, settings):
+    from cancerfax.celery import app
+
+    settings.CELERY_BROKER_URL = "redis://127.0.0.1:1/0"
+    previous = app.conf.broker_url
+    app.conf.broker_url = settings.CELERY_BROKER_URL
+    try:
+        response = client.get("/readyz")
+    finally:
+        app.conf.broker_url = previous
+    assert response.status_code == 503
+    assert response.json()["checks"]["broker"] == "unavailable"

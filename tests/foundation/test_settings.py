@@ -1,0 +1,49 @@
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+PROD_ENV = {
+    "DJANGO_ENV": "production",
+    "SECRET_KEY": "k" * 20 + "-production-grade-secret-key-for-the-check-only",
+    "ALLOWED_HOSTS": "navigator.example.org",
+    "DATABASE_URL": "sqlite:///:memory:",
+    "EMAIL_HOST": "smtp.example.org",
+}
+
+
+def _manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"DJANGO_ENV", "SECRET_KEY", "DEBUG", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    }
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_production_mode_passes_the_deploy_check_with_no_warnings():
+    result = _manage("check", "--deploy", "--fail-level", "WARNING", env=PROD_ENV)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("secret", ["", "short"])
+def test_production_mode_refuses_to_start_without_a_real_secret_key(secret):
+    result = _manage("check", env={**PROD_ENV, "SECRET_KEY": secret})
+    assert result.returncode != 0
+    assert "SECRET_KEY" in result.stderr
+
+
+def test_a_malformed_variable_names_itself():
+    result = _manage("check", env={"UPLOAD_MAX_FILES": "many"})
+    assert result.returncode != 0
+    assert "UPLOAD_MAX_FILES must be an integer" in result.stderr
