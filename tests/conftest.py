@@ -219,3 +219,25 @@ def page(browser, live_server):
 @pytest.fixture
 def unique() -> str:
     return uuid.uuid4().hex[:12]
+
+
+# Staff clients. Always reach the admin through these: they carry whatever a staff
+# sign-in needs (a second factor, once the admin requires one).
+def staff_client(client, user):
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def coordinator_client(client, coordinator):
+    return staff_client(client, coordinator)
+
+
+@pytest.fixture
+def editor_client(client, editor):
+    return staff_client(client, editor)
+
+
+@pytest.fixture
+def superuser_client(client, superuser):
+    return staff_client(client, superuser)
