@@ -28,8 +28,8 @@ def _check_database() -> None:
 def _check_broker() -> None:
     from cancerfax.celery import app
 
-    with app.connection_for_write() as conn:
-        conn.ensure_connection(max_retries=0, timeout=2)
+    with app.connection_for_write(settings.CELERY_BROKER_URL) as conn:
+        conn.ensure_connection(max_retries=1, interval_start=0, timeout=2)
 
 
 def _check_storage() -> None:
