@@ -1,0 +1,26 @@
+# One image for web, worker and beat.
+FROM python:3.12-slim-bookworm
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    DJANGO_ENV=production
+
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends libmagic1 \
+    && rm -rf /var/lib/apt/lists/* \
+    && useradd --system --uid 1000 --home /app navigator
+
+WORKDIR /app
+COPY requirements.txt .
+RUN pip install -r requirements.txt
+COPY --chown=navigator:navigator . .
+# collectstatic needs settings to import; these values exist only for this build step.
+RUN SECRET_KEY=build-only-build-only-build-only-build-only-build-only \
+    ALLOWED_HOSTS=build DATABASE_URL=sqlite:////tmp/build.sqlite3 \
+    python manage.py collectstatic --noinput \
+    && mkdir -p /app/var/private && chown -R navigator:navigator /app/var
+
+USER navigator
+EXPOSE 8000
+CMD ["gunicorn", "cancerfax.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", "--timeout", "120", "--access-logfile", "-"]
