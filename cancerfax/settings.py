@@ -157,7 +157,8 @@ USE_TZ = True
 # Static files: Bootstrap comes from the django-bootstrap-static package, served by
 # WhiteNoise from the collected, compressed and fingerprinted copies.
 STATIC_URL = "/static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+# Overridable so a throw-away copy (the benchmark's) never touches the collected tree.
+STATIC_ROOT = Path(env_str("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 WHITENOISE_MAX_AGE = 31536000 if PRODUCTION else 0
 
