@@ -1,5 +1,22 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from navigation import intake, portal
 
 app_name = "navigation"
 
-urlpatterns: list = []
+urlpatterns: list = [
+    path("submit/", intake.submit, name="submit"),
+    path("submit/received/", intake.submit_received, name="submit_received"),
+    path("portal/", portal.portal, name="portal"),
+    path("portal/signin/", portal.portal_signin, name="portal_signin"),
+    path("portal/signin/<str:token>/", portal.portal_link, name="portal_link"),
+    path("portal/signout/", portal.portal_signout, name="portal_signout"),
+    path("portal/cases/<str:reference>/", portal.portal_case, name="portal_case"),
+    path("portal/cases/<str:reference>/upload/", portal.portal_upload, name="portal_upload"),
+    path(
+        "portal/cases/<str:reference>/documents/<uuid:document_id>/",
+        portal.portal_document,
+        name="portal_document",
+    ),
+    path("portal/cases/<str:reference>/withdraw/", portal.portal_withdraw, name="portal_withdraw"),
+]

@@ -1,0 +1,369 @@
+"""The patient portal: sign-in by an emailed link, then the patient's own cases.
+
+A patient has no password. They ask for a link; the link carries a random token, signed and
+time-stamped; we keep only the token's SHA-256, and a conditional UPDATE spends it, so a
+link works once, for `LINK_LIFETIME`, and a leaked database gives no usable links. The
+session then holds the verified email address, and every case page is looked up through it:
+a case whose patient has another address is 404, exactly like a case that does not exist.
+"""
+
+import hashlib
+import logging
+import secrets
+from datetime import datetime, timedelta
+
+from django import forms
+from django.conf import settings
+from django.core import signing
+from django.core.cache import cache
+from django.core.mail import send_mail
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from navigation.models import Case, CaseStatus, PortalToken
+from records.models import AuditEvent, Document, DocumentCategory
+
+logger = logging.getLogger(__name__)
+
+SESSION_EMAIL = "portal_email"
+LINK_LIFETIME = timedelta(minutes=30)
+# Enough for a patient who mistypes or loses a mail a few times; too few to spam an inbox
+# or to probe many addresses from one place.
+SIGNIN_WINDOW_SECONDS = 15 * 60
+SIGNIN_LIMIT_PER_EMAIL = 5
+SIGNIN_LIMIT_PER_IP = 20
+
+_signer = signing.TimestampSigner(salt="navigation.portal.signin-link")
+
+
+# --- sign-in links --------------------------------------------------------------------
+
+
+def _normalise(email: str) -> str:
+    return email.strip().lower()
+
+
+def _token_hash(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def portal_link_issue(*, email: str, now: datetime | None = None) -> str:
+    """Store a new single-use link for this address and return its signed token."""
+    now = now or timezone.now()
+    raw = secrets.token_urlsafe(32)
+    PortalToken.objects.create(
+        email=_normalise(email), token_hash=_token_hash(raw), expires_at=now + LINK_LIFETIME
+    )
+    return _signer.sign(raw)
+
+
+def _token_row(token: str, now: datetime) -> PortalToken | None:
+    """The unspent, unexpired row behind a signed token, or None for any bad token."""
+    try:
+        raw = _signer.unsign(token, max_age=LINK_LIFETIME)
+    except signing.BadSignature:  # tampered, truncated or expired (SignatureExpired)
+        return None
+    return PortalToken.objects.filter(
+        token_hash=_token_hash(raw), used_at__isnull=True, expires_at__gt=now
+    ).first()
+
+
+def portal_link_redeem(*, token: str, now: datetime | None = None) -> str | None:
+    """Spend a link; return its email address, or None when it is bad, expired or used."""
+    now = now or timezone.now()
+    row = _token_row(token, now)
+    if row is None:
+        return None
+    # Two clicks racing on the same link: only one UPDATE finds used_at still empty.
+    spent = PortalToken.objects.filter(pk=row.pk, used_at__isnull=True).update(used_at=now)
+    return row.email if spent == 1 else None
+
+
+def portal_link_send(*, email: str) -> None:
+    """Mail a sign-in link to an address that has a case. Says nothing about others."""
+    email = _normalise(email)
+    if not Case.objects.filter(patient__email__iexact=email).exists():
+        return
+    portal_link_mail(email=email, template="navigation/email/portal_link.txt")
+
+
+def portal_link_mail(*, email: str, template: str, context: dict | None = None) -> None:
+    """Issue a link and mail it with the given body template."""
+    token = portal_link_issue(email=email)
+    link = settings.SITE_URL + reverse("navigation:portal_link", args=[token])
+    body = render_to_string(
+        template, {"link": link, "minutes": LINK_LIFETIME.seconds // 60, **(context or {})}
+    )
+    subject, _sep, text = body.partition("\n")
+    send_mail(subject.strip(), text.lstrip(), None, [email])
+
+
+def _rate_limited(key: str, limit: int) -> bool:
+    """Count one attempt in the current fixed window; True when over the limit."""
+    # The window number is part of the key, so the clock decides when a window ends (the
+    # same on every cache backend), and the TTL only tidies up.
+    key = f"{key}:{int(timezone.now().timestamp()) // SIGNIN_WINDOW_SECONDS}"
+    cache.add(key, 0, timeout=SIGNIN_WINDOW_SECONDS)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # the window ended between add() and incr()
+        cache.set(key, 1, timeout=SIGNIN_WINDOW_SECONDS)
+        count = 1
+    return count > limit
+
+
+def _client_ip(request: HttpRequest) -> str:
+    # The proxy in front of gunicorn sets REMOTE_ADDR; X-Forwarded-For is not trusted here.
+    return request.META.get("REMOTE_ADDR", "")
+
+
+# --- access ---------------------------------------------------------------------------
+
+
+def portal_email(request: HttpRequest) -> str | None:
+    return request.session.get(SESSION_EMAIL)
+
+
+def _own_cases(request: HttpRequest):
+    email = portal_email(request)
+    if not email:
+        return Case.objects.none()
+    return Case.objects.filter(patient__email__iexact=email).select_related("patient")
+
+
+def _case_or_404(request: HttpRequest, reference: str) -> Case:
+    return get_object_or_404(_own_cases(request), reference=reference)
+
+
+def _signed_in_or_signin_page(view):
+    """Anonymous visitors of any portal page get the sign-in page."""
+
+    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if not portal_email(request):
+            return redirect("navigation:portal")
+        return view(request, *args, **kwargs)
+
+    wrapper.__name__ = view.__name__
+    wrapper.__doc__ = view.__doc__
+    return wrapper
+
+
+# --- forms ----------------------------------------------------------------------------
+
+
+class SignInForm(forms.Form):
+    email = forms.EmailField(
+        label=_("Your email address"),
+        help_text=_("The address you gave when you submitted your records."),
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
+
+
+class PortalUploadForm(forms.Form):
+    category = forms.ChoiceField(label=_("What is it?"), choices=DocumentCategory.choices)
+
+
+class WithdrawalForm(forms.Form):
+    erase = forms.BooleanField(
+        label=_("Also erase my personal data and documents"),
+        required=False,
+        help_text=_("A coordinator will confirm by email once it is done."),
+    )
+    confirm = forms.BooleanField(
+        label=_("I understand that my case will be closed and no longer reviewed"),
+        error_messages={"required": _("Please tick this box to confirm.")},
+    )
+
+
+# --- views: signing in and out --------------------------------------------------------
+
+
+@require_http_methods(["GET", "HEAD"])
+def portal(request: HttpRequest) -> HttpResponse:
+    """The sign-in page for visitors; the list of their cases for a signed-in patient."""
+    if not portal_email(request):
+        return render(request, "navigation/portal_signin.html", {"form": SignInForm()})
+    cases = _own_cases(request).order_by("-created_at")
+    return render(request, "navigation/portal_cases.html", {"cases": cases})
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def portal_signin(request: HttpRequest) -> HttpResponse:
+    if request.method != "POST":
+        return redirect("navigation:portal")
+    form = SignInForm(request.POST)
+    if not form.is_valid():
+        return render(request, "navigation/portal_signin.html", {"form": form}, status=400)
+    email = _normalise(form.cleaned_data["email"])
+    email_key = "portal-signin:email:" + hashlib.sha256(email.encode()).hexdigest()
+    ip_key = "portal-signin:ip:" + _client_ip(request)
+    # Count both before deciding, so one address cannot be tried from many places nor many
+    # addresses from one place.
+    over_email = _rate_limited(email_key, SIGNIN_LIMIT_PER_EMAIL)
+    over_ip = _rate_limited(ip_key, SIGNIN_LIMIT_PER_IP)
+    if over_email or over_ip:
+        return render(request, "navigation/portal_signin_limited.html", status=429)
+    try:
+        portal_link_send(email=email)
+    except Exception:
+        # The answer must not differ for known addresses; the failure goes to the logs.
+        logger.exception("Could not send a portal sign-in link")
+    return render(request, "navigation/portal_link_sent.html")
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def portal_link(request: HttpRequest, token: str) -> HttpResponse:
+    """GET shows a button; POST spends the link.
+
+    Mail scanners open links to check them; spending the token on GET would let them use it
+    up before the patient clicks.
+    """
+    if request.method != "POST":
+        valid = _token_row(token, timezone.now()) is not None
+        return render(
+            request,
+            "navigation/portal_link.html",
+            {"valid": valid, "token": token, "form": SignInForm()},
+            status=200 if valid else 400,
+        )
+    email = portal_link_redeem(token=token)
+    if email is None:
+        context = {"valid": False, "token": token, "form": SignInForm()}
+        return render(request, "navigation/portal_link.html", context, status=400)
+    # A new session key at sign-in: a session id planted before sign-in is worth nothing.
+    request.session.cycle_key()
+    request.session[SESSION_EMAIL] = email
+    return redirect("navigation:portal")
+
+
+@require_POST
+def portal_signout(request: HttpRequest) -> HttpResponse:
+    request.session.flush()
+    return redirect("navigation:portal")
+
+
+# --- views: the patient's case --------------------------------------------------------
+
+
+def _request_labels(items: list) -> list[str]:
+    """A coordinator's request lists document categories or free-text items."""
+    labels = dict(DocumentCategory.choices)
+    return [str(labels.get(item, item)) for item in items if isinstance(item, str)]
+
+
+def _case_context(request: HttpRequest, case: Case, **extra) -> dict:
+    patient = case.patient
+    staff_views = (
+        AuditEvent.objects.filter(patient_ref=patient.public_id, actor__isnull=False)
+        .only("at", "actor_label", "action")
+        .order_by("-at")
+    )
+    return {
+        "case": case,
+        "timeline": case.events.exclude(to_status="").order_by("at", "pk"),
+        "requests": [
+            (req, _request_labels(req.items))
+            for req in case.records_requests.order_by("-created_at")
+        ],
+        "documents": patient.documents.order_by("category", "uploaded_at"),
+        "staff_views": staff_views,
+        "upload_form": PortalUploadForm(),
+        "withdraw_form": WithdrawalForm(),
+        **extra,
+    }
+
+
+@_signed_in_or_signin_page
+@require_http_methods(["GET", "HEAD"])
+def portal_case(request: HttpRequest, reference: str) -> HttpResponse:
+    case = _case_or_404(request, reference)
+    return render(request, "navigation/portal_case.html", _case_context(request, case))
+
+
+@_signed_in_or_signin_page
+@require_POST
+def portal_upload(request: HttpRequest, reference: str) -> HttpResponse:
+    from records.services import document_add_to_patient
+    from records.validation import UploadRejected
+
+    case = _case_or_404(request, reference)
+    form = PortalUploadForm(request.POST)
+    files = request.FILES.getlist("files")
+    errors: list[str] = []
+    if form.is_valid() and not files:
+        form.add_error(None, _("Choose at least one file."))
+    if not form.is_valid() or case.is_closed:
+        if case.is_closed:
+            errors.append(str(_("This case is closed; it takes no more documents.")))
+        context = _case_context(request, case, upload_form=form, upload_errors=errors)
+        return render(request, "navigation/portal_case.html", context, status=400)
+    added = 0
+    for upload in files:
+        try:
+            document_add_to_patient(
+                patient=case.patient, category=form.cleaned_data["category"], upload=upload
+            )
+            added += 1
+        except UploadRejected as exc:
+            errors.append(f"{upload.name}: {exc}")
+    if errors:
+        context = _case_context(request, case, upload_form=form, upload_errors=errors)
+        context["uploaded_count"] = added
+        return render(request, "navigation/portal_case.html", context, status=400)
+    return redirect(reverse("navigation:portal_case", args=[case.reference]) + "#documents")
+
+
+@_signed_in_or_signin_page
+@require_http_methods(["GET", "HEAD"])
+def portal_document(request: HttpRequest, reference: str, document_id: str) -> HttpResponse:
+    from records.services import document_download_response
+
+    case = _case_or_404(request, reference)
+    document = get_object_or_404(
+        Document.objects.filter(patient=case.patient), public_id=document_id
+    )
+    if not document.is_downloadable:
+        raise Http404
+    return document_download_response(
+        document=document, actor=None, actor_label="patient (portal)", request=request
+    )
+
+
+@_signed_in_or_signin_page
+@require_POST
+def portal_withdraw(request: HttpRequest, reference: str) -> HttpResponse:
+    case = _case_or_404(request, reference)
+    form = WithdrawalForm(request.POST)
+    if not form.is_valid():
+        context = _case_context(request, case, withdraw_form=form)
+        return render(request, "navigation/portal_case.html", context, status=400)
+    case_withdraw(case=case, erase=form.cleaned_data["erase"])
+    return redirect("navigation:portal_case", reference=case.reference)
+
+
+@transaction.atomic
+def case_withdraw(*, case: Case, erase: bool, now: datetime | None = None) -> None:
+    """The patient withdraws consent (and may ask for erasure): the case closes as withdrawn,
+    with a history row the coordinators see, and the coordinators are told."""
+    from navigation.services import case_transition
+
+    now = now or timezone.now()
+    case.patient.consents.filter(withdrawn_at__isnull=True).update(withdrawn_at=now)
+    note = str(_("The patient withdrew consent in the portal."))
+    if erase:
+        note += " " + str(_("They ask for their personal data and documents to be erased."))
+    if not case.is_closed:
+        case_transition(case=case, to_status=CaseStatus.WITHDRAWN, actor=None, note=note)
+    body = render_to_string(
+        "navigation/email/withdrawal_to_coordinators.txt", {"case": case, "erase": erase}
+    )
+    subject, _sep, text = body.partition("\n")
+    recipients = list(settings.COORDINATOR_EMAILS)
+    if recipients:
+        transaction.on_commit(lambda: send_mail(subject.strip(), text.lstrip(), None, recipients))
