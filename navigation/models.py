@@ -10,7 +10,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from records.models import Patient
+from records.models import DocumentCategory, Patient
 
 
 class CaseStatus(models.TextChoices):
@@ -116,6 +116,9 @@ class Outbox(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     sent_at = models.DateTimeField(null=True, blank=True, db_index=True)
     attempts = models.PositiveSmallIntegerField(default=0)
+    # A publisher claims a row by a conditional UPDATE of this lease, so two sweepers (or a
+    # sweeper and the after-commit publish) never hand the same row to the broker at once.
+    claimed_until = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [
@@ -124,6 +127,14 @@ class Outbox(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} for {self.case}"
+
+
+class ReviewTaskQuerySet(models.QuerySet):
+    def open(self) -> "ReviewTaskQuerySet":
+        return self.filter(done_at__isnull=True)
+
+    def overdue(self, now) -> "ReviewTaskQuerySet":
+        return self.open().filter(due_at__lt=now)
 
 
 class ReviewTask(models.Model):
@@ -145,6 +156,10 @@ class ReviewTask(models.Model):
     due_at = models.DateTimeField(db_index=True)
     done_at = models.DateTimeField(null=True, blank=True)
     reminded_at = models.DateTimeField(null=True, blank=True)
+    # Set in the same transaction that sends the coordinators' email: one email per task.
+    notified_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ReviewTaskQuerySet.as_manager()
 
     class Meta:
         constraints = [
@@ -169,6 +184,12 @@ class RecordsRequest(models.Model):
 
     def __str__(self) -> str:
         return f"Records request for {self.case}"
+
+    @property
+    def item_labels(self) -> list[str]:
+        """Items as the patient reads them: document categories by their label."""
+        labels = dict(DocumentCategory.choices)
+        return [str(labels.get(item, item)) for item in self.items]
 
 
 class CaseNote(models.Model):

@@ -1,0 +1,252 @@
+"""Writes on cases: opening, moving along the steps, asking for records, handing work to Celery.
+
+Every function is keyword-only and typed. Status moves go through `case_transition`, which is
+a conditional UPDATE plus a history row, so a double click or a retried task changes nothing.
+Patient data never goes into log lines or task arguments: logs name cases by primary key.
+"""
+
+import logging
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.mail import send_mail
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from navigation.models import (
+    CLOSED_STATUSES,
+    Case,
+    CaseEvent,
+    CaseNote,
+    CaseStatus,
+    Outbox,
+    RecordsRequest,
+)
+from records.models import DocumentCategory, Patient
+
+logger = logging.getLogger(__name__)
+
+# How long a publisher holds an outbox row before another may try it again.
+OUTBOX_LEASE = timedelta(minutes=2)
+
+S = CaseStatus
+# Allowed moves. Any open case may be withdrawn or found not suitable; the rest follow the
+# service's steps, with a step back to "records requested" whenever something is missing.
+ALLOWED_TRANSITIONS: dict[str, frozenset[str]] = {
+    S.SUBMITTED: frozenset({S.UNDER_REVIEW, S.RECORDS_REQUESTED}),
+    S.UNDER_REVIEW: frozenset({S.RECORDS_REQUESTED, S.SUMMARY_PREPARED, S.CENTRE_MATCHED}),
+    S.RECORDS_REQUESTED: frozenset({S.UNDER_REVIEW, S.SUMMARY_PREPARED, S.CENTRE_MATCHED}),
+    S.SUMMARY_PREPARED: frozenset({S.RECORDS_REQUESTED, S.CENTRE_MATCHED}),
+    S.CENTRE_MATCHED: frozenset({S.RECORDS_REQUESTED, S.CONSULTATION_SCHEDULED}),
+    S.CONSULTATION_SCHEDULED: frozenset({S.CENTRE_MATCHED, S.IN_TREATMENT}),
+    S.IN_TREATMENT: frozenset({S.FOLLOW_UP}),
+    S.FOLLOW_UP: frozenset({S.COMPLETED}),
+}
+for _status in list(ALLOWED_TRANSITIONS):
+    ALLOWED_TRANSITIONS[_status] |= {S.NOT_SUITABLE, S.WITHDRAWN}
+for _status in CLOSED_STATUSES:
+    ALLOWED_TRANSITIONS[_status] = frozenset()
+
+
+class TransitionNotAllowed(ValueError):
+    """The move is not one of the service's steps from the case's current status."""
+
+
+def transition_allowed(*, from_status: str, to_status: str) -> bool:
+    return to_status in ALLOWED_TRANSITIONS.get(from_status, frozenset())
+
+
+@transaction.atomic
+def case_open(*, patient: Patient) -> Case:
+    """Open the case for a new submission, with its first history row and an outbox row.
+
+    Call it inside the submission's transaction. After commit the review task is handed to
+    the broker; if the broker is down the outbox row stays unsent and the sweeper re-sends it.
+    """
+    case = Case.objects.create(patient=patient)
+    CaseEvent.objects.create(
+        case=case, at=timezone.now(), to_status=CaseStatus.SUBMITTED, note="Submission received."
+    )
+    outbox = Outbox.objects.create(kind=Outbox.Kind.OPEN_CASE_REVIEW, case=case)
+    transaction.on_commit(lambda: outbox_publish(outbox_id=outbox.pk))
+    return case
+
+
+def outbox_publish(*, outbox_id: int, now: datetime | None = None) -> bool:
+    """Hand one outbox row's task to the broker. True when it was sent by this call.
+
+    The row is claimed first with a conditional UPDATE, so two publishers never send it at
+    the same time; a failed send releases the claim and leaves the row for the sweeper. Never
+    raises: it runs after commit, inside the patient's request.
+    """
+    now = now or timezone.now()
+    claimed = (
+        Outbox.objects.filter(pk=outbox_id, sent_at__isnull=True)
+        .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
+        .update(claimed_until=now + OUTBOX_LEASE, attempts=F("attempts") + 1)
+    )
+    if not claimed:
+        return False
+    outbox = Outbox.objects.get(pk=outbox_id)
+    try:
+        _publish(outbox)
+    except Exception:
+        # The broker is unreachable (or refused): keep the row unsent, free for the sweeper.
+        logger.warning("outbox %s not sent; the sweeper will retry", outbox_id, exc_info=True)
+        Outbox.objects.filter(pk=outbox_id, sent_at__isnull=True).update(claimed_until=None)
+        return False
+    Outbox.objects.filter(pk=outbox_id).update(sent_at=timezone.now(), claimed_until=None)
+    return True
+
+
+def _publish(outbox: Outbox) -> None:
+    from cancerfax.celery import app as celery_app
+    from navigation import tasks
+
+    task = {Outbox.Kind.OPEN_CASE_REVIEW: tasks.open_case_review}[outbox.kind]
+    # Read the broker address at call time: a fresh connection to it, not the pool, when it
+    # differs from the one the app was configured with.
+    url = settings.CELERY_BROKER_URL
+    if celery_app.conf.task_always_eager or not url or url == celery_app.conf.broker_url:
+        task.apply_async(args=[outbox.case_id], retry=False)
+        return
+    with celery_app.connection_for_write(url) as connection:
+        task.apply_async(args=[outbox.case_id], connection=connection, retry=False)
+
+
+def outbox_sweep(*, now: datetime | None = None, limit: int = 500) -> int:
+    """Re-send outbox rows the broker never took. Returns how many were sent."""
+    now = now or timezone.now()
+    pending = (
+        Outbox.objects.filter(sent_at__isnull=True)
+        .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
+        .order_by("created_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+    return sum(outbox_publish(outbox_id=pk, now=now) for pk in list(pending))
+
+
+@transaction.atomic
+def case_transition(
+    *,
+    case: Case,
+    to_status: str,
+    actor: AbstractBaseUser | None,
+    note: str = "",
+) -> bool:
+    """Move the case to `to_status` if it is still where the caller saw it.
+
+    Returns False when someone else moved it first (a double click, a retried task): nothing
+    is written then. Raises TransitionNotAllowed for a move that is not one of the steps.
+    """
+    from_status = case.status
+    if not transition_allowed(from_status=from_status, to_status=to_status):
+        raise TransitionNotAllowed(f"A case cannot move from {from_status} to {to_status}.")
+    now = timezone.now()
+    moved = Case.objects.filter(pk=case.pk, status=from_status).update(
+        status=to_status, updated_at=now
+    )
+    if not moved:
+        return False
+    case.status = to_status
+    case.updated_at = now
+    CaseEvent.objects.create(
+        case=case,
+        at=now,
+        actor=actor if actor and actor.is_authenticated else None,
+        from_status=from_status,
+        to_status=to_status,
+        note=note,
+    )
+    return True
+
+
+def case_event_record(*, case: Case, note: str, actor: AbstractBaseUser | None = None) -> None:
+    """A history row that is not a status move (an outcome change, a summary built)."""
+    CaseEvent.objects.create(case=case, at=timezone.now(), actor=actor, note=note)
+
+
+def portal_url() -> str:
+    return f"{settings.SITE_URL}/portal/"
+
+
+@transaction.atomic
+def records_request_create(
+    *,
+    case: Case,
+    items: list[str],
+    message: str,
+    actor: AbstractBaseUser | None,
+) -> RecordsRequest:
+    """Ask the patient for records: stored for their portal, emailed, case moved along.
+
+    `items` are document categories (`DocumentCategory` values) or short free-text lines.
+    The email goes out inside the transaction: if the mail relay refuses it, nothing is saved
+    and the coordinator sees the error and can try again.
+    """
+    items = [item.strip() for item in items if item and item.strip()]
+    if not items:
+        raise ValueError("Name at least one record to ask for.")
+    if case.status in CLOSED_STATUSES:
+        raise TransitionNotAllowed("This case is closed: no records can be requested.")
+    records_request = RecordsRequest.objects.create(
+        case=case, requested_by=actor, items=items, message=message.strip()
+    )
+    if case.status != CaseStatus.RECORDS_REQUESTED:
+        case_transition(
+            case=case,
+            to_status=CaseStatus.RECORDS_REQUESTED,
+            actor=actor,
+            note="Records requested: " + ", ".join(records_request.item_labels),
+        )
+    else:
+        case_event_record(
+            case=case,
+            actor=actor,
+            note="More records requested: " + ", ".join(records_request.item_labels),
+        )
+    lines = "\n".join(f"  - {label}" for label in records_request.item_labels)
+    body = (
+        f"Hello,\n\nTo continue the review of case {case.reference}, our coordinator needs "
+        f"the following records:\n\n{lines}\n\n"
+    )
+    if records_request.message:
+        body += f"{records_request.message}\n\n"
+    body += (
+        f"You can upload them in your patient portal: {portal_url()}\n\n"
+        "CancerFax navigator care team\n"
+    )
+    send_mail(
+        f"Case {case.reference}: records we need",
+        body,
+        None,
+        [case.patient.email],
+    )
+    return records_request
+
+
+@transaction.atomic
+def case_assign(*, case: Case, assignee: AbstractBaseUser, actor: AbstractBaseUser) -> bool:
+    """Assign the case (and its open review task) to a coordinator."""
+    if case.assignee_id == assignee.pk:
+        return False
+    Case.objects.filter(pk=case.pk).update(assignee=assignee, updated_at=timezone.now())
+    case.assignee = assignee
+    case.review_tasks.filter(done_at__isnull=True).update(assignee=assignee)
+    case_event_record(case=case, actor=actor, note=f"Assigned to {assignee.get_username()}.")
+    return True
+
+
+@transaction.atomic
+def case_note_create(*, case: Case, author: AbstractBaseUser, text: str) -> CaseNote:
+    text = text.strip()
+    if not text:
+        raise ValueError("A note cannot be empty.")
+    return CaseNote.objects.create(case=case, author=author, text=text)
+
+
+def missing_record_labels(categories: list[str]) -> list[str]:
+    labels = dict(DocumentCategory.choices)
+    return [str(labels.get(category, category)) for category in categories]

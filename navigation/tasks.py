@@ -1,0 +1,31 @@
+"""Celery tasks: thin, take primary keys, call a service. All safe to run twice."""
+
+from celery import shared_task
+
+
+@shared_task(name="navigation.open_case_review")
+def open_case_review(case_id: int) -> None:
+    from navigation.review import case_review_open
+
+    case_review_open(case_id=case_id)
+
+
+@shared_task(name="navigation.sweep_outbox")
+def sweep_outbox() -> int:
+    from navigation.services import outbox_sweep
+
+    return outbox_sweep()
+
+
+@shared_task(name="navigation.remind_overdue_reviews")
+def remind_overdue_reviews() -> int:
+    from navigation.review import review_tasks_remind
+
+    return review_tasks_remind()
+
+
+@shared_task(name="navigation.rescreen_open_cases")
+def rescreen_open_cases() -> int:
+    from navigation.review import cases_rescreen
+
+    return cases_rescreen()
