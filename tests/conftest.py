@@ -224,7 +224,17 @@ def unique() -> str:
 # Staff clients. Always reach the admin through these: they carry whatever a staff
 # sign-in needs (a second factor, once the admin requires one).
 def staff_client(client, user):
+    """Sign `user` in as the admin requires: password session plus a verified TOTP device."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device, _ = TOTPDevice.objects.get_or_create(
+        user=user, name="test authenticator", defaults={"confirmed": True}
+    )
     client.force_login(user)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
     return client
 
 

@@ -1,0 +1,147 @@
+"""Access hardening shared by the whole site.
+
+- `rate_limited()`: a per-address request budget kept in the shared cache, for the views
+  that take anonymous input (admin sign-in, portal sign-in links, /submit/, the pre-screen API).
+- `SessionSecurityMiddleware`: staff sessions end after an idle period and after an absolute
+  lifetime; staff and portal pages are never stored by browsers or proxies; a
+  Permissions-Policy header on every response.
+- Signal receivers: a deactivated or deleted user loses every session at once.
+"""
+
+import hashlib
+import logging
+import time
+from collections.abc import Callable
+
+from django.conf import settings
+from django.contrib.auth import logout, user_logged_in
+from django.core.cache import cache
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
+from django.http import HttpRequest, HttpResponse
+from django.utils.cache import patch_cache_control
+
+logger = logging.getLogger(__name__)
+
+SESSION_STARTED = "_cfx_session_started"
+SESSION_LAST_SEEN = "_cfx_session_last_seen"
+# Writing the session on every request would cost a database write each time; a minute's
+# precision is plenty for a 15-minute idle limit.
+LAST_SEEN_RESOLUTION = 60
+
+PERMISSIONS_POLICY = (
+    "accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), "
+    "microphone=(), payment=(), usb=(), interest-cohort=()"
+)
+
+
+def client_ip(request: HttpRequest) -> str:
+    """The client's address. Behind TRUSTED_PROXY_COUNT proxies, the address the nearest
+    trusted proxy saw; never a value the client could write itself."""
+    proxies = settings.TRUSTED_PROXY_COUNT
+    if proxies > 0:
+        forwarded = [
+            part.strip()
+            for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
+            if part.strip()
+        ]
+        if len(forwarded) >= proxies:
+            return forwarded[-proxies]
+    return request.META.get("REMOTE_ADDR", "") or "unknown"
+
+
+def rate_limited(request: HttpRequest, *, scope: str, limit: int, period: int) -> bool:
+    """Count this request against the client's budget for `scope`: at most `limit`
+    requests per `period` seconds. True when the budget is spent (answer 429).
+
+    A fixed window in the shared cache (atomic INCR on Redis), keyed by a hash of the
+    address so no address is written in clear. When the cache is down the request is let
+    through: refusing patients' submissions because Redis is restarting would lose more
+    than a few minutes without a limit.
+    """
+    window = int(time.time() // period)
+    digest = hashlib.sha256(client_ip(request).encode()).hexdigest()[:24]
+    key = f"ratelimit:{scope}:{digest}:{window}"
+    try:
+        cache.add(key, 0, timeout=period + 1)
+        count = cache.incr(key)
+    except ValueError:  # the key expired between add and incr: a fresh window
+        cache.set(key, 1, timeout=period + 1)
+        count = 1
+    except Exception as exc:  # cache unreachable: fail open, and say so
+        logger.warning("rate limit for %s not enforced: cache %s", scope, type(exc).__name__)
+        return False
+    return count > limit
+
+
+def _is_staff(request: HttpRequest) -> bool:
+    user = getattr(request, "user", None)
+    return bool(user is not None and user.is_authenticated and user.is_staff)
+
+
+class SessionSecurityMiddleware:
+    """Ends idle and old staff sessions on the server, and sets response hardening headers.
+
+    Goes after AuthenticationMiddleware and OTPMiddleware.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if settings.SESSION_COOKIE_NAME in request.COOKIES and _is_staff(request):
+            self._enforce_staff_limits(request)
+        response = self.get_response(request)
+        response.headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
+        if request.path.startswith(("/admin/", "/portal/")) and not response.has_header(
+            "Cache-Control"
+        ):
+            # Pages with patient data must not be kept in a shared computer's browser cache.
+            patch_cache_control(response, private=True, no_store=True)
+        return response
+
+    @staticmethod
+    def _enforce_staff_limits(request: HttpRequest) -> None:
+        session = request.session
+        now = time.time()
+        started = session.get(SESSION_STARTED)
+        last_seen = session.get(SESSION_LAST_SEEN)
+        if started is None or last_seen is None:
+            session[SESSION_STARTED] = session[SESSION_LAST_SEEN] = now
+            return
+        idle = now - last_seen > settings.STAFF_SESSION_IDLE_SECONDS
+        too_old = now - started > settings.STAFF_SESSION_MAX_SECONDS
+        if idle or too_old:
+            # logout() flushes: the session row is deleted, the cookie is worthless.
+            logout(request)
+            return
+        if now - last_seen >= LAST_SEEN_RESOLUTION:
+            session[SESSION_LAST_SEEN] = now
+
+
+@receiver(user_logged_in, dispatch_uid="cfx_stamp_session_start")
+def _stamp_session_start(sender, request: HttpRequest, user, **kwargs) -> None:
+    if request is not None and hasattr(request, "session"):
+        now = time.time()
+        request.session[SESSION_STARTED] = now
+        request.session[SESSION_LAST_SEEN] = now
+
+
+def sessions_end_for_user(*, user_id: int) -> int:
+    """Delete every session of one user (sign out everywhere). Returns how many."""
+    from cancerfax.models import UserSession
+
+    deleted, _ = UserSession.objects.filter(user_id=user_id).delete()
+    return deleted
+
+
+@receiver(post_save, sender=settings.AUTH_USER_MODEL, dispatch_uid="cfx_end_sessions_inactive")
+def _end_sessions_of_inactive_user(sender, instance, created: bool, **kwargs) -> None:
+    if not created and not instance.is_active:
+        sessions_end_for_user(user_id=instance.pk)
+
+
+@receiver(post_delete, sender=settings.AUTH_USER_MODEL, dispatch_uid="cfx_end_sessions_deleted")
+def _end_sessions_of_deleted_user(sender, instance, **kwargs) -> None:
+    sessions_end_for_user(user_id=instance.pk)
+
