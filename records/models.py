@@ -9,6 +9,7 @@ import uuid
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Sum
 from django.utils.translation import gettext_lazy as _
 
 
@@ -84,6 +85,11 @@ class ClinicalProfile(models.Model):
         NEGATIVE = "negative", _("Negative (not amplified)")
         NOT_DONE = "not_done", _("Not done")
 
+    class Her2Reported(models.TextChoices):
+        POSITIVE = "positive", _("Positive")
+        NEGATIVE = "negative", _("Negative")
+        EQUIVOCAL = "equivocal", _("Equivocal (borderline)")
+
     class Gastrectomy(models.TextChoices):
         D2 = "d2", _("Gastrectomy with D2 lymph node dissection")
         OTHER = "other", _("Other gastric surgery")
@@ -107,6 +113,9 @@ class ClinicalProfile(models.Model):
     signet_ring = models.BooleanField(null=True, blank=True)
     her2_ihc = models.CharField(max_length=2, choices=Her2Ihc.choices, blank=True)
     her2_ish = models.CharField(max_length=8, choices=Her2Ish.choices, blank=True)
+    # What the patient was told when they do not know the scores (e.g. carried over from the
+    # pre-screen); the scores win when both are given.
+    her2_reported_status = models.CharField(max_length=9, choices=Her2Reported.choices, blank=True)
     ecog = models.PositiveSmallIntegerField(null=True, blank=True)
     severe_malnutrition = models.BooleanField(null=True, blank=True)
     gastrectomy = models.CharField(max_length=5, choices=Gastrectomy.choices, blank=True)
@@ -133,16 +142,22 @@ class ClinicalProfile(models.Model):
 
     @property
     def her2_status(self) -> str:
-        """HER2 status from IHC and ISH: '' when it cannot be derived."""
-        if self.her2_ihc == self.Her2Ihc.IHC3:
+        """HER2 status from IHC and ISH, else as reported: '' when nobody knows."""
+        derived = self.her2_status_from_tests(self.her2_ihc, self.her2_ish)
+        return derived or self.her2_reported_status
+
+    @classmethod
+    def her2_status_from_tests(cls, ihc: str, ish: str) -> str:
+        """3+ or 2+ with positive ISH is positive; 2+ without ISH is equivocal."""
+        if ihc == cls.Her2Ihc.IHC3:
             return "positive"
-        if self.her2_ihc == self.Her2Ihc.IHC2:
-            if self.her2_ish == self.Her2Ish.POSITIVE:
+        if ihc == cls.Her2Ihc.IHC2:
+            if ish == cls.Her2Ish.POSITIVE:
                 return "positive"
-            if self.her2_ish == self.Her2Ish.NEGATIVE:
+            if ish == cls.Her2Ish.NEGATIVE:
                 return "negative"
             return "equivocal"
-        if self.her2_ihc in (self.Her2Ihc.IHC0, self.Her2Ihc.IHC1):
+        if ihc in (cls.Her2Ihc.IHC0, cls.Her2Ihc.IHC1):
             return "negative"
         return ""
 
@@ -186,6 +201,22 @@ class ScanStatus(models.TextChoices):
     INFECTED = "infected", _("Infected (quarantined)")
 
 
+class DocumentQuerySet(models.QuerySet):
+    def pending(self) -> "DocumentQuerySet":
+        return self.filter(status=ScanStatus.PENDING)
+
+    def clean(self) -> "DocumentQuerySet":
+        return self.filter(status=ScanStatus.CLEAN)
+
+    def in_draft(self, draft: "UploadDraft") -> "DocumentQuerySet":
+        return self.filter(draft=draft, patient__isnull=True)
+
+    def totals(self) -> tuple[int, int]:
+        """(count, bytes) of these documents, for the upload limits."""
+        agg = self.aggregate(n=models.Count("pk"), size=Sum("size"))
+        return agg["n"] or 0, agg["size"] or 0
+
+
 class Document(models.Model):
     """One uploaded file. Stored under a random name; offered only once it is clean."""
 
@@ -216,6 +247,8 @@ class Document(models.Model):
     )
     uploaded_at = models.DateTimeField(auto_now_add=True)
 
+    objects = DocumentQuerySet.as_manager()
+
     class Meta:
         ordering = ["category", "uploaded_at"]
         constraints = [
@@ -233,6 +266,21 @@ class Document(models.Model):
         return self.status == ScanStatus.CLEAN
 
 
+class AuditTrailIsAppendOnly(Exception):
+    """Audit rows are written once and never changed or removed."""
+
+
+class AuditEventQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise AuditTrailIsAppendOnly("audit events cannot be updated")
+
+    def delete(self):
+        raise AuditTrailIsAppendOnly("audit events cannot be deleted")
+
+    def for_patient(self, patient: Patient) -> "AuditEventQuerySet":
+        return self.filter(patient_ref=patient.public_id)
+
+
 class AuditEvent(models.Model):
     """Append-only, hash-chained record of every staff or patient view of patient data.
 
@@ -246,6 +294,7 @@ class AuditEvent(models.Model):
         DOWNLOAD_DOCUMENT = "download_document", _("Downloaded document")
         DOWNLOAD_SUMMARY = "download_summary", _("Downloaded oncology summary")
         EXPORT = "export", _("Exported data")
+        DOWNLOAD_REFUSED = "download_refused", _("Download refused (file changed)")
 
     at = models.DateTimeField(db_index=True)
     actor = models.ForeignKey(
@@ -256,11 +305,23 @@ class AuditEvent(models.Model):
     patient_ref = models.UUIDField(db_index=True)
     target = models.CharField(max_length=100, blank=True)
     ip_address = models.GenericIPAddressField(null=True, blank=True)
-    prev_hash = models.CharField(max_length=64)
+    # Unique: two writers that read the same last row cannot both append after it, so the
+    # chain can never fork, whatever the database's locking.
+    prev_hash = models.CharField(max_length=64, unique=True)
     hash = models.CharField(max_length=64, unique=True)
+
+    objects = AuditEventQuerySet.as_manager()
 
     class Meta:
         ordering = ["at", "pk"]
 
     def __str__(self) -> str:
         return f"{self.actor_label} {self.action} {self.target} at {self.at:%Y-%m-%d %H:%M}"
+
+    def save(self, *args, **kwargs) -> None:
+        if not self._state.adding:
+            raise AuditTrailIsAppendOnly("audit events cannot be updated")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AuditTrailIsAppendOnly("audit events cannot be deleted")

@@ -1,0 +1,356 @@
+"""The intake forms: who to reach, the clinical profile, consent.
+
+Every clinical question has an explicit "I don't know", and the cleaned data of each form
+is ready for `records.services.patient_submit` (None / "" where the answer is unknown).
+Forms carry a crispy `helper` without a <form> tag so one page can hold all three.
+"""
+
+import datetime
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from crispy_forms.helper import FormHelper
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from phonenumber_field.formfields import PhoneNumberField
+
+from records.consent import CONSENT_TEXT, CONSENT_TEXTS, CONSENT_VERSION
+from records.models import ClinicalProfile, DocumentCategory, Patient, Relationship
+
+UNKNOWN = "unknown"
+DONT_KNOW = (UNKNOWN, _("I don't know"))
+YES_NO = [("true", _("Yes")), ("false", _("No")), DONT_KNOW]
+
+ECOG_CHOICES = [
+    ("0", _("0 — Fully active; can do everything they did before the illness")),
+    ("1", _("1 — Can't do heavy physical work, but walks about and can do light work")),
+    ("2", _("2 — Walks about and looks after themselves, but can't work; up most of the day")),
+    ("3", _("3 — Only limited self-care; in bed or a chair more than half of the day")),
+    ("4", _("4 — Completely dependent; in bed or a chair all day")),
+    DONT_KNOW,
+]
+PRIOR_LINES_CHOICES = [
+    ("0", _("None yet")),
+    ("1", _("One")),
+    ("2", _("Two")),
+    ("3", _("Three or more")),
+    DONT_KNOW,
+]
+
+
+def _helper() -> FormHelper:
+    helper = FormHelper()
+    helper.form_tag = False
+    helper.disable_csrf = True
+    return helper
+
+
+def _not_in_future(value: datetime.date | None) -> None:
+    if value and value > timezone.localdate():
+        raise ValidationError(_("This date is in the future. Please check it."))
+
+
+def _answer(
+    label: str,
+    choices: list,
+    to_value: Callable[[str], Any],
+    *,
+    help_text: str = "",
+    radio: bool = True,
+) -> forms.TypedChoiceField:
+    """A required question whose "I don't know" answer cleans to None or ""."""
+    return forms.TypedChoiceField(
+        label=label,
+        choices=choices,
+        coerce=to_value,
+        initial=UNKNOWN,
+        help_text=help_text,
+        widget=forms.RadioSelect if radio else forms.Select,
+    )
+
+
+def _to_bool(value: str) -> bool | None:
+    return {"true": True, "false": False}.get(value)
+
+
+def _to_int(value: str) -> int | None:
+    return None if value == UNKNOWN else int(value)
+
+
+def _to_text(value: str) -> str:
+    return "" if value == UNKNOWN else value
+
+
+def _with_unknown(choices: list) -> list:
+    return [*choices, DONT_KNOW]
+
+
+class ContactForm(forms.ModelForm):
+    """Who the patient is and how to reach whoever is writing to us."""
+
+    phone = PhoneNumberField(
+        label=_("Phone"),
+        region=None,
+        help_text=_("With the country code, for example +44 20 7946 0958."),
+    )
+    date_of_birth = forms.DateField(
+        label=_("Patient's date of birth"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    class Meta:
+        model = Patient
+        fields = [
+            "full_name",
+            "date_of_birth",
+            "relationship",
+            "contact_name",
+            "email",
+            "phone",
+            "country",
+            "preferred_language",
+        ]
+        labels = {
+            "relationship": _("Who is filling in this form?"),
+            "email": _("Email address"),
+            "preferred_language": _("Language you prefer us to use"),
+        }
+        widgets = {"relationship": forms.RadioSelect}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.helper = _helper()
+
+    def clean_date_of_birth(self) -> datetime.date:
+        value = self.cleaned_data["date_of_birth"]
+        _not_in_future(value)
+        if value.year < 1900:
+            raise ValidationError(_("Please check the year of birth."))
+        return value
+
+    def clean_phone(self) -> str:
+        # Stored in E.164 so coordinators can dial it from anywhere.
+        return self.cleaned_data["phone"].as_e164
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if (
+            data.get("relationship") in (Relationship.FAMILY, Relationship.DOCTOR)
+            and not (data.get("contact_name") or "").strip()
+        ):
+            self.add_error("contact_name", _("Please tell us your name."))
+        return data
+
+
+class ClinicalProfileForm(forms.Form):
+    """The clinical facts, each answerable with "I don't know".
+
+    Field names are the model's, so `cleaned_data` maps straight onto ClinicalProfile.
+    """
+
+    P = ClinicalProfile
+
+    diagnosis_date = forms.DateField(
+        label=_("When was the cancer diagnosed?"),
+        required=False,
+        validators=[_not_in_future],
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=_("Leave empty if you don't know."),
+    )
+    stage = _answer(
+        _("Stage"),
+        _with_unknown(P.Stage.choices),
+        _to_text,
+        radio=False,
+        help_text=_("As written in the pathology or staging report (AJCC)."),
+    )
+    tnm_t = forms.CharField(label=_("T (optional)"), max_length=8, required=False)
+    tnm_n = forms.CharField(label=_("N (optional)"), max_length=8, required=False)
+    tnm_m = forms.CharField(label=_("M (optional)"), max_length=8, required=False)
+    lauren_type = _answer(
+        _("Lauren type (from the pathology report)"), _with_unknown(P.Lauren.choices), _to_text
+    )
+    signet_ring = _answer(_("Were signet ring cells found?"), YES_NO, _to_bool)
+    her2_ihc = _answer(
+        _("HER2 IHC score"),
+        _with_unknown(P.Her2Ihc.choices),
+        _to_text,
+        help_text=_("The immunohistochemistry result: 0, 1+, 2+ or 3+."),
+    )
+    her2_ish = _answer(
+        _("HER2 ISH (FISH) result"),
+        _with_unknown(P.Her2Ish.choices),
+        _to_text,
+        help_text=_("Usually done when the IHC score is 2+."),
+    )
+    her2_reported_status = _answer(
+        _("If you don't have the scores: what were you told about HER2?"),
+        _with_unknown(P.Her2Reported.choices),
+        _to_text,
+    )
+    ecog = _answer(
+        _("Which best describes the patient's daily activity now?"),
+        ECOG_CHOICES,
+        _to_int,
+        help_text=_("Doctors call this the ECOG performance status."),
+    )
+    severe_malnutrition = _answer(
+        _("Severe weight loss or malnutrition?"),
+        YES_NO,
+        _to_bool,
+        help_text=_("For example, losing more than a tenth of body weight in six months."),
+    )
+    gastrectomy = _answer(
+        _("Surgery on the stomach"), _with_unknown(P.Gastrectomy.choices), _to_text
+    )
+    surgery_date = forms.DateField(
+        label=_("Date of surgery"),
+        required=False,
+        validators=[_not_in_future],
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=_("Leave empty if there was no surgery or you don't know."),
+    )
+    curative_intent = _answer(
+        _("Was the surgery meant to remove all of the cancer (curative intent)?"),
+        YES_NO,
+        _to_bool,
+    )
+    metastatic = _answer(
+        _("Has the cancer spread to other organs (metastasis)?"), YES_NO, _to_bool
+    )
+    peritoneal_metastasis = _answer(
+        _("Has it spread to the lining of the abdomen (peritoneum)?"), YES_NO, _to_bool
+    )
+    prior_lines = _answer(
+        _("How many lines of chemotherapy so far?"),
+        PRIOR_LINES_CHOICES,
+        _to_int,
+        help_text=_("A line is one treatment plan; a change of drugs starts a new line."),
+    )
+    first_line_regimen = _answer(
+        _("First chemotherapy regimen"),
+        _with_unknown(P.Regimen.choices),
+        _to_text,
+        radio=False,
+    )
+    trastuzumab = _answer(_("Has the patient had trastuzumab (Herceptin)?"), YES_NO, _to_bool)
+    treatment_history = forms.CharField(
+        label=_("Anything else about the treatment so far (optional)"),
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.helper = _helper()
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        surgery = data.get("surgery_date")
+        diagnosis = data.get("diagnosis_date")
+        if surgery and data.get("gastrectomy") == ClinicalProfile.Gastrectomy.NONE:
+            self.add_error("surgery_date", _("You answered that there was no surgery."))
+        if surgery and diagnosis and surgery < diagnosis - datetime.timedelta(days=31):
+            self.add_error("surgery_date", _("This is well before the diagnosis date."))
+        return data
+
+    @property
+    def her2_status(self) -> str:
+        """The HER2 status these answers give (for showing back to the patient)."""
+        data = getattr(self, "cleaned_data", {})
+        derived = ClinicalProfile.her2_status_from_tests(
+            data.get("her2_ihc", ""), data.get("her2_ish", "")
+        )
+        return derived or data.get("her2_reported_status", "")
+
+
+class ConsentForm(forms.Form):
+    """Explicit consent, never pre-ticked; the version shown is the version stored."""
+
+    consent = forms.BooleanField(
+        label=CONSENT_TEXT,
+        required=True,
+        initial=False,
+        error_messages={
+            "required": _("We can only look at the records with your consent. Please tick it.")
+        },
+    )
+    consent_version = forms.CharField(widget=forms.HiddenInput, initial=CONSENT_VERSION)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.helper = _helper()
+
+    def clean_consent_version(self) -> str:
+        version = self.cleaned_data["consent_version"]
+        if version not in CONSENT_TEXTS or version != CONSENT_VERSION:
+            raise ValidationError(
+                _("The consent text has changed since this page was opened. Please read it again.")
+            )
+        return version
+
+
+class DocumentUploadForm(forms.Form):
+    """One file and its category: the JSON upload endpoint's input."""
+
+    category = forms.ChoiceField(choices=DocumentCategory.choices)
+    file = forms.FileField(allow_empty_file=True)
+
+
+# --- answers carried over from the pre-screen -------------------------------------------
+
+_QUERY_CHOICE_FIELDS = {
+    "stage": ClinicalProfileForm.P.Stage.values,
+    "gastrectomy": ClinicalProfileForm.P.Gastrectomy.values,
+    "lauren_type": ClinicalProfileForm.P.Lauren.values,
+    "first_line_regimen": ClinicalProfileForm.P.Regimen.values,
+}
+_QUERY_BOOLEANS = (
+    "curative_intent",
+    "metastatic",
+    "peritoneal_metastasis",
+    "trastuzumab",
+    "signet_ring",
+    "severe_malnutrition",
+)
+
+
+def profile_initial_from_query(query: Mapping[str, str]) -> dict[str, str]:
+    """Initial values for ClinicalProfileForm from the pre-screen's query-string answers.
+
+    Unknown or malformed values are dropped (the question then starts at "I don't know").
+    A reported HER2 status is kept as reported, not turned into an invented IHC score.
+    """
+    initial: dict[str, str] = {}
+
+    def raw(name: str) -> str:
+        return (query.get(name) or "").strip()
+
+    for name, allowed in _QUERY_CHOICE_FIELDS.items():
+        value = raw(name)
+        for choice in allowed:
+            if value.lower() == choice.lower():
+                initial[name] = choice
+    for name in _QUERY_BOOLEANS:
+        value = raw(name).lower()
+        if value in ("true", "false", UNKNOWN):
+            initial[name] = value
+    ecog = raw("ecog")
+    if ecog in {"0", "1", "2", "3", "4"}:
+        initial["ecog"] = ecog
+    lines = raw("prior_lines")
+    if lines.isdigit():
+        initial["prior_lines"] = str(min(int(lines), 3))
+    her2 = raw("her2_status").lower()
+    if her2 in ClinicalProfile.Her2Reported.values:
+        initial["her2_reported_status"] = her2
+    surgery = raw("surgery_date")
+    try:
+        surgery_date = datetime.date.fromisoformat(surgery)
+    except ValueError:
+        surgery_date = None
+    if surgery_date and surgery_date <= timezone.localdate():
+        initial["surgery_date"] = surgery_date.isoformat()
+    return initial
