@@ -27,6 +27,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from navigation.models import Case, CaseStatus, PortalToken
+from navigation.services import case_event_record, case_transition
 from records.models import AuditEvent, Document, DocumentCategory
 
 logger = logging.getLogger(__name__)
@@ -251,26 +252,18 @@ def portal_signout(request: HttpRequest) -> HttpResponse:
 # --- views: the patient's case --------------------------------------------------------
 
 
-def _request_labels(items: list) -> list[str]:
-    """A coordinator's request lists document categories or free-text items."""
-    labels = dict(DocumentCategory.choices)
-    return [str(labels.get(item, item)) for item in items if isinstance(item, str)]
-
-
 def _case_context(request: HttpRequest, case: Case, **extra) -> dict:
     patient = case.patient
     staff_views = (
-        AuditEvent.objects.filter(patient_ref=patient.public_id, actor__isnull=False)
+        AuditEvent.objects.for_patient(patient)
+        .filter(actor__isnull=False)
         .only("at", "actor_label", "action")
         .order_by("-at")
     )
     return {
         "case": case,
         "timeline": case.events.exclude(to_status="").order_by("at", "pk"),
-        "requests": [
-            (req, _request_labels(req.items))
-            for req in case.records_requests.order_by("-created_at")
-        ],
+        "requests": case.records_requests.order_by("-created_at"),
         "documents": patient.documents.order_by("category", "uploaded_at"),
         "staff_views": staff_views,
         "upload_form": PortalUploadForm(),
@@ -289,10 +282,10 @@ def portal_case(request: HttpRequest, reference: str) -> HttpResponse:
 @_signed_in_or_signin_page
 @require_POST
 def portal_upload(request: HttpRequest, reference: str) -> HttpResponse:
-    from records.services import document_add_to_patient
-    from records.validation import UploadRejected
-
     case = _case_or_404(request, reference)
+    from records.services import document_add_to_patient
+    from records.validation import FileRefused
+
     form = PortalUploadForm(request.POST)
     files = request.FILES.getlist("files")
     errors: list[str] = []
@@ -310,7 +303,7 @@ def portal_upload(request: HttpRequest, reference: str) -> HttpResponse:
                 patient=case.patient, category=form.cleaned_data["category"], upload=upload
             )
             added += 1
-        except UploadRejected as exc:
+        except FileRefused as exc:
             errors.append(f"{upload.name}: {exc}")
     if errors:
         context = _case_context(request, case, upload_form=form, upload_errors=errors)
@@ -322,12 +315,12 @@ def portal_upload(request: HttpRequest, reference: str) -> HttpResponse:
 @_signed_in_or_signin_page
 @require_http_methods(["GET", "HEAD"])
 def portal_document(request: HttpRequest, reference: str, document_id: str) -> HttpResponse:
-    from records.services import document_download_response
-
     case = _case_or_404(request, reference)
     document = get_object_or_404(
         Document.objects.filter(patient=case.patient), public_id=document_id
     )
+    from records.services import document_download_response
+
     if not document.is_downloadable:
         raise Http404
     return document_download_response(
@@ -351,15 +344,20 @@ def portal_withdraw(request: HttpRequest, reference: str) -> HttpResponse:
 def case_withdraw(*, case: Case, erase: bool, now: datetime | None = None) -> None:
     """The patient withdraws consent (and may ask for erasure): the case closes as withdrawn,
     with a history row the coordinators see, and the coordinators are told."""
-    from navigation.services import case_transition
-
     now = now or timezone.now()
     case.patient.consents.filter(withdrawn_at__isnull=True).update(withdrawn_at=now)
-    note = str(_("The patient withdrew consent in the portal."))
+    note = "The patient withdrew consent in the portal."
     if erase:
-        note += " " + str(_("They ask for their personal data and documents to be erased."))
-    if not case.is_closed:
-        case_transition(case=case, to_status=CaseStatus.WITHDRAWN, actor=None, note=note)
+        note += " They ask for their personal data and documents to be erased."
+    # A coordinator may move the case while the patient clicks: try again from where it is.
+    while not case.is_closed:
+        if case_transition(case=case, to_status=CaseStatus.WITHDRAWN, actor=None, note=note):
+            break
+        case.refresh_from_db(fields=["status"])
+    else:
+        if case.status != CaseStatus.WITHDRAWN or erase:
+            # Already closed (e.g. not suitable): the request still reaches the history.
+            case_event_record(case=case, note=note)
     body = render_to_string(
         "navigation/email/withdrawal_to_coordinators.txt", {"case": case, "erase": erase}
     )
