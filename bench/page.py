@@ -1,0 +1,284 @@
+"""Measures 1, 2, 3 and 7: the CIK gastric cancer page.
+
+1. cached page vs the same bytes as a static file (WhiteNoise, same gunicorn), with wrk;
+2. uncached render vs cached, in-process with the cache cleared before each render;
+3. 304 for If-None-Match vs the cached 200, with wrk;
+7. page weight: the page and its CSS/JS as sent with Accept-Encoding: gzip.
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+from html.parser import HTMLParser
+
+from bench.harness import Check, Stack, WrkResult, http_get, run_wrk, wait_until
+
+PAGE = "/cik/gastric-cancer/"
+STATIC_COPY = "bench/gastric-cancer.html"
+WRK_SECONDS = 8
+WEIGHT_LIMIT_KB = 100.0  # kilobytes of 1,000 bytes: the stricter reading
+
+
+class PageNotReady(RuntimeError):
+    pass
+
+
+def fetch_page() -> bytes:
+    """The page as a visitor gets it, after one request has filled the cache."""
+    first = http_get(PAGE)
+    if first.status != 200:
+        raise PageNotReady(f"{PAGE} answered {first.status}")
+    second = http_get(PAGE)
+    if second.status != 200:
+        raise PageNotReady(f"{PAGE} answered {second.status} the second time")
+    return second.body
+
+
+def place_static_copy(stack: Stack, body: bytes) -> str:
+    """Put the page's bytes under STATIC_ROOT and restart the workers so WhiteNoise sees them."""
+    target = stack.static_root / STATIC_COPY
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(body)
+    stack.reload_gunicorn()
+    url = "/static/" + STATIC_COPY
+    # Both workers must know the file: ask a few times in a row.
+    wait_until(
+        lambda: all(http_get(url).status == 200 for _ in range(6)),
+        timeout=30,
+        what="WhiteNoise to serve the static copy",
+    )
+    return url
+
+
+def _wrk_figures(result: WrkResult) -> str:
+    text = f"{result.rps:,.0f} req/s, p99 {result.p99_ms:.2f} ms"
+    if result.errors:
+        text += f", {result.errors} errors"
+    return text
+
+
+def measure_cached_and_conditional(stack: Stack, base: str) -> list[Check]:
+    """Measures 1 and 3, which share the cached page's wrk run."""
+    checks: list[Check] = []
+    try:
+        body = fetch_page()
+    except PageNotReady as exc:
+        reason = f"{exc} (content page not there yet)"
+        return [
+            Check("1 cached page", "req/s vs static", None, ">=", 0.9, note=reason),
+            Check("1 cached page", "p99 vs static p99", None, "<=", 1.5, note=reason),
+            Check("3 conditional GET", "304 req/s vs 200", None, ">=", 1.0, note=reason),
+        ]
+    again = http_get(PAGE)
+    same_bytes = again.body == body
+    etag = again.header("ETag")
+    static_url = place_static_copy(stack, body)
+    assert http_get(static_url).body == body
+
+    # Short warm-ups so neither side pays for first-request imports in the timed run.
+    run_wrk(base + static_url, seconds=2)
+    run_wrk(base + PAGE, seconds=2)
+    static = run_wrk(base + static_url, seconds=WRK_SECONDS)
+    cached = run_wrk(base + PAGE, seconds=WRK_SECONDS)
+    note = "" if same_bytes else "the page's bytes differ between requests (not one cached body)"
+    for result, label in ((static, "static"), (cached, "page")):
+        if result.errors:
+            note += f"; {label}: {result.errors} error responses"
+    figures = f"page {_wrk_figures(cached)}; static {_wrk_figures(static)}"
+    checks.append(
+        Check(
+            "1 cached page",
+            "req/s vs static",
+            cached.rps / static.rps,
+            ">=",
+            0.9,
+            figures=figures,
+            note=note.strip("; "),
+        )
+    )
+    checks.append(
+        Check(
+            "1 cached page",
+            "p99 vs static p99",
+            cached.p99_ms / static.p99_ms,
+            "<=",
+            1.5,
+            figures=f"page p99 {cached.p99_ms:.2f} ms; static p99 {static.p99_ms:.2f} ms",
+        )
+    )
+
+    # 3: the same page asked with the ETag it sent: a 304 must be at least as cheap.
+    if not etag:
+        checks.append(
+            Check(
+                "3 conditional GET",
+                "304 req/s vs 200",
+                None,
+                ">=",
+                1.0,
+                note=f"{PAGE} sends no ETag",
+            )
+        )
+        return checks
+    probe = http_get(PAGE, headers={"If-None-Match": etag})
+    if probe.status != 304:
+        checks.append(
+            Check(
+                "3 conditional GET",
+                "304 req/s vs 200",
+                None,
+                ">=",
+                1.0,
+                note=f"If-None-Match: {etag} got {probe.status}, not 304",
+            )
+        )
+        return checks
+    conditional = run_wrk(base + PAGE, seconds=WRK_SECONDS, headers=[f"If-None-Match: {etag}"])
+    checks.append(
+        Check(
+            "3 conditional GET",
+            "304 req/s vs 200",
+            conditional.rps / cached.rps,
+            ">=",
+            1.0,
+            figures=f"304 {_wrk_figures(conditional)}; 200 {_wrk_figures(cached)}",
+        )
+    )
+    return checks
+
+
+def measure_uncached_render(*, rounds: int = 150, budget_s: float = 40.0) -> list[Check]:
+    """Measure 2, in this process (Django set up against the bench's services).
+
+    Each uncached request follows a `cache.clear()`, which is not timed; cached requests
+    follow a request that filled the cache. Median per-request times, alternating the two.
+    """
+    from django.core.cache import cache
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    client = Client(HTTP_HOST="127.0.0.1")
+    cache.clear()
+    first = client.get(PAGE)
+    if first.status_code != 200:
+        reason = f"{PAGE} answered {first.status_code} (content page not there yet)"
+        return [
+            Check("2 uncached render", "req/s vs cached", None, ">=", 0.35, note=reason),
+            Check("2 uncached render", "queries per render", None, "<=", 3, "", note=reason),
+        ]
+    cache.clear()
+    with CaptureQueriesContext(connection) as queries:
+        client.get(PAGE)
+    render_queries = len(queries)
+    with CaptureQueriesContext(connection) as queries:
+        client.get(PAGE)
+    cached_queries = len(queries)
+
+    uncached_times: list[float] = []
+    cached_times: list[float] = []
+    deadline = time.monotonic() + budget_s
+    for _ in range(rounds):
+        if time.monotonic() > deadline:
+            break
+        cache.clear()
+        start = time.perf_counter()
+        client.get(PAGE)
+        uncached_times.append(time.perf_counter() - start)
+        start = time.perf_counter()
+        client.get(PAGE)
+        cached_times.append(time.perf_counter() - start)
+    uncached = statistics.median(uncached_times)
+    cached = statistics.median(cached_times)
+    figures = (
+        f"uncached {uncached * 1000:.2f} ms ({1 / uncached:,.0f}/s); "
+        f"cached {cached * 1000:.2f} ms ({1 / cached:,.0f}/s); "
+        f"{len(uncached_times)} of each, in-process"
+    )
+    return [
+        Check(
+            "2 uncached render", "req/s vs cached", cached / uncached, ">=", 0.35, figures=figures
+        ),
+        Check(
+            "2 uncached render",
+            "queries per render",
+            render_queries,
+            "<=",
+            3,
+            "",
+            figures=f"uncached {render_queries}, cached {cached_queries}",
+        ),
+    ]
+
+
+class _Assets(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.urls: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        values = dict(attrs)
+        if tag == "link" and "stylesheet" in (values.get("rel") or "").split():
+            if values.get("href"):
+                self.urls.append(values["href"])
+        elif tag == "script" and values.get("src"):
+            self.urls.append(values["src"])
+
+
+def page_assets(html: str) -> list[str]:
+    parser = _Assets()
+    parser.feed(html)
+    return parser.urls
+
+
+def measure_page_weight() -> list[Check]:
+    """Measure 7: bytes on the wire, as a browser asking for gzip receives them."""
+    page = http_get(PAGE, headers={"Accept-Encoding": "gzip"})
+    if page.status != 200:
+        return [
+            Check(
+                "7 page weight",
+                "page + CSS/JS, compressed",
+                None,
+                "<=",
+                WEIGHT_LIMIT_KB,
+                "KB",
+                note=f"{PAGE} answered {page.status} (content page not there yet)",
+            )
+        ]
+    html = page.body
+    if page.header("Content-Encoding") == "gzip":
+        import gzip
+
+        html = gzip.decompress(html)
+    parts = [("page", len(page.body), page.header("Content-Encoding") or "identity")]
+    for url in page_assets(html.decode("utf-8", "replace")):
+        if url.startswith(("http://", "https://", "//")):
+            parts.append((url, 0, "external: not counted"))
+            continue
+        asset = http_get(url, headers={"Accept-Encoding": "gzip"})
+        if asset.status != 200:
+            parts.append((url, 0, f"answered {asset.status}"))
+            continue
+        parts.append((url, len(asset.body), asset.header("Content-Encoding") or "identity"))
+    total_kb = sum(size for _, size, _ in parts) / 1000
+    figures = "; ".join(
+        f"{url.rsplit('/', 1)[-1] or url} {size / 1000:.1f} KB ({encoding})"
+        for url, size, encoding in parts
+    )
+    note = ""
+    if parts[0][2] == "identity":
+        note = "the HTML itself is sent uncompressed"
+    return [
+        Check(
+            "7 page weight",
+            "page + CSS/JS, compressed",
+            total_kb,
+            "<=",
+            WEIGHT_LIMIT_KB,
+            "KB",
+            figures=figures,
+            note=note,
+        )
+    ]

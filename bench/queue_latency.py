@@ -1,0 +1,170 @@
+"""Measure 5: submission commit → review task started by a live Celery worker.
+
+Runs in the bench process (Django set up against the bench's PostgreSQL and Redis). Each
+round saves a submission the way the intake does (patient, clinical profile, `case_open`
+with its outbox row) in one transaction, notes the time right after commit (an on_commit
+hook registered first, so it runs before the outbox hands the task to the broker), and
+waits for the worker's own stamp that `navigation.open_case_review` started on that case
+(`bench/worker.py`). The next round starts when that task has finished, so every round
+meets an idle worker: this is latency, not queueing.
+
+The reference: a raw Redis LPUSH → BRPOP round trip between two processes, same Redis.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from datetime import date
+
+from bench.harness import Check, percentile
+
+TASK = "navigation.open_case_review"
+STARTED = "bench:task-started"
+DONE = "bench:task-done"
+
+# A second process pops what we push and pushes back when it got it.
+_ECHO = """
+import sys, time, redis
+r = redis.Redis.from_url(sys.argv[1])
+r.rpush("bench:echo-ready", 1)
+while True:
+    item = r.brpop("bench:ping", timeout=30)
+    if item is None or item[1] == b"stop":
+        break
+    r.lpush("bench:pong", repr(time.time()))
+"""
+
+
+def redis_round_trips(url: str, *, rounds: int = 400) -> list[float]:
+    """Seconds from LPUSH in this process to BRPOP returning in another."""
+    import redis
+
+    client = redis.Redis.from_url(url)
+    client.delete("bench:ping", "bench:pong", "bench:echo-ready")
+    echo = subprocess.Popen([sys.executable, "-c", _ECHO, url])
+    try:
+        if client.blpop("bench:echo-ready", timeout=20) is None:
+            raise RuntimeError("the Redis echo process did not start")
+        samples = []
+        for _ in range(rounds):
+            start = time.time()
+            client.lpush("bench:ping", b"x")
+            _, stamp = client.brpop("bench:pong", timeout=5)
+            samples.append(float(stamp) - start)
+        client.lpush("bench:ping", b"stop")
+        echo.wait(timeout=10)
+        return samples
+    finally:
+        if echo.poll() is None:
+            echo.kill()
+            echo.wait()
+
+
+def _submit(number: int) -> tuple[int, float]:
+    """Save one submission; returns the case's pk and the time just after commit."""
+    from django.db import transaction
+
+    from navigation.services import case_open
+    from records.models import ClinicalProfile, Patient, Relationship
+
+    committed: list[float] = []
+    with transaction.atomic():
+        transaction.on_commit(lambda: committed.append(time.time()))
+        patient = Patient.objects.create(
+            full_name=f"Bench Patient {number}",
+            date_of_birth=date(1960, 1, 1),
+            relationship=Relationship.SELF,
+            email=f"bench-{number}@example.org",
+            phone="+440000000000",
+            country="United Kingdom",
+        )
+        ClinicalProfile.objects.create(
+            patient=patient,
+            stage=ClinicalProfile.Stage.IIIA,
+            gastrectomy=ClinicalProfile.Gastrectomy.D2,
+            her2_ihc=ClinicalProfile.Her2Ihc.IHC1,
+            ecog=1,
+        )
+        case = case_open(patient=patient)
+    return case.pk, committed[0]
+
+
+def _wait_for(client, key: str, case_id: int, timeout: float) -> float | None:
+    """The worker's stamp for our task on this case; other tasks' stamps are skipped."""
+    deadline = time.monotonic() + timeout
+    while (left := deadline - time.monotonic()) > 0:
+        item = client.blpop(key, timeout=max(1, int(left)))
+        if item is None:
+            return None
+        stamp = json.loads(item[1])
+        if stamp["task"] == TASK and stamp["args"][:1] == [case_id]:
+            return stamp["at"]
+    return None
+
+
+def measure_queue_latency(*, rounds: int = 200, budget_s: float = 60.0) -> list[Check]:
+    import redis
+    from django.conf import settings
+
+    from navigation.models import ReviewTask
+
+    broker = settings.CELERY_BROKER_URL
+    stamps = redis.Redis.from_url(os.environ["BENCH_REDIS_URL"])
+    stamps.delete(STARTED, DONE)
+
+    # The worker must be up before the clock starts: the first submission waits for it.
+    case_id, _ = _submit(0)
+    if _wait_for(stamps, STARTED, case_id, 60) is None:
+        reason = "no live worker started the review task within 60 s"
+        return [
+            Check("5 queue latency", "p50 vs Redis p50", None, "<=", 15, note=reason),
+            Check("5 queue latency", "p99", None, "<", 50, "ms", note=reason),
+        ]
+    _wait_for(stamps, DONE, case_id, 30)
+
+    latencies: list[float] = []
+    created: list[float] = []
+    lost = 0
+    deadline = time.monotonic() + budget_s
+    for number in range(1, rounds + 1):
+        if time.monotonic() > deadline:
+            break
+        case_id, committed_at = _submit(number)
+        started_at = _wait_for(stamps, STARTED, case_id, 10)
+        if started_at is None:
+            lost += 1
+            continue
+        latencies.append(started_at - committed_at)
+        _wait_for(stamps, DONE, case_id, 10)
+        task = ReviewTask.objects.filter(case_id=case_id).only("created_at").first()
+        if task is not None:
+            created.append(task.created_at.timestamp() - committed_at)
+
+    reference = redis_round_trips(broker)
+    p50 = statistics.median(latencies)
+    p99 = percentile(latencies, 0.99)
+    ref_p50 = statistics.median(reference)
+    ref_p99 = percentile(reference, 0.99)
+    figures = (
+        f"commit→task started p50 {p50 * 1000:.2f} ms, p99 {p99 * 1000:.2f} ms "
+        f"({len(latencies)} submissions"
+        + (f", {lost} never started" if lost else "")
+        + f"); Redis push→pop p50 {ref_p50 * 1000:.3f} ms, p99 {ref_p99 * 1000:.3f} ms"
+    )
+    if created:
+        figures += (
+            f"; commit→review task row p50 {statistics.median(created) * 1000:.2f} ms, "
+            f"p99 {percentile(created, 0.99) * 1000:.2f} ms"
+        )
+    checks = [
+        Check("5 queue latency", "p50 vs Redis p50", p50 / ref_p50, "<=", 15, figures=figures),
+        Check("5 queue latency", "p99", p99 * 1000, "<", 50, "ms", figures="see above"),
+    ]
+    if lost:
+        checks[0].note = f"{lost} submissions' tasks did not start within 10 s"
+    return checks
