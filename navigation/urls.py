@@ -1,10 +1,12 @@
 from django.urls import path
 
-from navigation import intake, portal
+from navigation import intake, portal, prescreen
 
 app_name = "navigation"
 
 urlpatterns: list = [
+    path("eligibility/", prescreen.eligibility, name="eligibility"),
+    path("api/v1/prescreen/", prescreen.prescreen_api, name="prescreen_api"),
     path("submit/", intake.submit, name="submit"),
     path("submit/received/", intake.submit_received, name="submit_received"),
     path("portal/", portal.portal, name="portal"),
