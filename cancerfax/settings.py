@@ -274,7 +274,14 @@ CELERY_BROKER_CONNECTION_MAX_RETRIES = env_int("CELERY_BROKER_CONNECTION_MAX_RET
 CELERY_TASK_PUBLISH_RETRY = False
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_WORKER_SEND_TASK_EVENTS = False
-CELERY_BEAT_SCHEDULE: dict = {}
+# Periodic work (celery beat). Every task is idempotent, so an overlap is harmless.
+CELERY_BEAT_SCHEDULE: dict = {
+    "sweep-outbox": {"task": "navigation.sweep_outbox", "schedule": 60.0},
+    "remind-overdue-reviews": {"task": "navigation.remind_overdue_reviews", "schedule": 900.0},
+    "rescan-pending-documents": {"task": "records.rescan_pending_documents", "schedule": 300.0},
+    "rescreen-open-cases": {"task": "navigation.rescreen_open_cases", "schedule": 3600.0},
+    "rebuild-stale-summaries": {"task": "navigation.rebuild_stale_summaries", "schedule": 600.0},
+}
 
 # Mail. Development prints messages to the console; production sends through SMTP.
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "CancerFax navigator <care@localhost>")
