@@ -144,4 +144,3 @@ def _end_sessions_of_inactive_user(sender, instance, created: bool, **kwargs) ->
 @receiver(post_delete, sender=settings.AUTH_USER_MODEL, dispatch_uid="cfx_end_sessions_deleted")
 def _end_sessions_of_deleted_user(sender, instance, **kwargs) -> None:
     sessions_end_for_user(user_id=instance.pk)
-

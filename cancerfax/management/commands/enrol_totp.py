@@ -1,7 +1,7 @@
 """Enrol a staff member's authenticator app (and print one-time backup codes).
 
-    manage.py enrol_totp alice              # prints the otpauth:// URI and a QR code
-    manage.py enrol_totp alice --backup-codes 10 --replace
+manage.py enrol_totp alice              # prints the otpauth:// URI and a QR code
+manage.py enrol_totp alice --backup-codes 10 --replace
 """
 
 import segno
