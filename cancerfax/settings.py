@@ -215,7 +215,8 @@ STORAGES = {
 }
 
 # Uploads stream to disk in chunks; nothing large is held in memory.
-FILE_UPLOAD_HANDLERS = ["django.core.files.uploadhandler.TemporaryFileUploadHandler"]
+# records.uploads hashes each file and enforces the upload limits while it streams.
+FILE_UPLOAD_HANDLERS = ["records.uploads.StreamingUploadHandler"]
 FILE_UPLOAD_MAX_MEMORY_SIZE = 0
 FILE_UPLOAD_PERMISSIONS = 0o600
 FILE_UPLOAD_TEMP_DIR = env_str("FILE_UPLOAD_TEMP_DIR") or None

@@ -1,1 +1,210 @@
-from django.contrib import admin  # noqa: F401
+"""Coordinators' view of patients' records. Content editors have no records permission,
+so every page here answers them 403. Opening a patient's page is audited; files leave
+only through the audited download view."""
+
+from datetime import timedelta
+
+from django.contrib import admin
+from django.http import HttpRequest, HttpResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from records import views
+from records.audit import audit_record
+from records.models import (
+    AuditEvent,
+    ClinicalProfile,
+    Consent,
+    Document,
+    Patient,
+    ScanStatus,
+)
+from records.scanning import documents_rescan_pending
+
+
+def download_link(document: Document) -> str:
+    if document.status != ScanStatus.CLEAN or document.patient_id is None:
+        return "—"
+    url = reverse("admin:records_document_download", args=[document.public_id])
+    return format_html('<a href="{}">{}</a>', url, _("Download"))
+
+
+class ClinicalProfileInline(admin.StackedInline):
+    model = ClinicalProfile
+    can_delete = False
+    readonly_fields = ["her2_status", "updated_at"]
+    fieldsets = [
+        (None, {"fields": ["diagnosis_date", "stage", ("tnm_t", "tnm_n", "tnm_m")]}),
+        (_("Histology"), {"fields": ["lauren_type", "signet_ring"]}),
+        (
+            _("HER2"),
+            {"fields": ["her2_ihc", "her2_ish", "her2_reported_status", "her2_status"]},
+        ),
+        (_("Condition"), {"fields": ["ecog", "severe_malnutrition"]}),
+        (_("Surgery"), {"fields": ["gastrectomy", "surgery_date", "curative_intent"]}),
+        (_("Spread"), {"fields": ["metastatic", "peritoneal_metastasis"]}),
+        (
+            _("Systemic therapy"),
+            {"fields": ["prior_lines", "first_line_regimen", "trastuzumab", "treatment_history"]},
+        ),
+        (None, {"fields": ["updated_at"]}),
+    ]
+
+    @admin.display(description=_("HER2 status"))
+    def her2_status(self, obj: ClinicalProfile) -> str:
+        return obj.her2_status or _("unknown")
+
+
+class ConsentInline(admin.TabularInline):
+    model = Consent
+    extra = 0
+    can_delete = False
+    fields = readonly_fields = ["text_version", "text_sha256", "given_at", "withdrawn_at"]
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class DocumentInline(admin.TabularInline):
+    model = Document
+    fk_name = "patient"
+    extra = 0
+    can_delete = False
+    fields = readonly_fields = [
+        "category",
+        "original_name",
+        "size",
+        "sha256",
+        "status",
+        "uploaded_at",
+        "download",
+    ]
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    @admin.display(description=_("File"))
+    def download(self, obj: Document) -> str:
+        return download_link(obj)
+
+
+@admin.register(Patient)
+class PatientAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "full_name", "email", "country", "relationship", "created_at"]
+    list_filter = ["relationship", "country", "created_at"]
+    search_fields = ["full_name", "email", "public_id"]
+    readonly_fields = ["public_id", "created_at"]
+    inlines = [ClinicalProfileInline, ConsentInline, DocumentInline]
+    date_hierarchy = "created_at"
+
+    def change_view(
+        self, request: HttpRequest, object_id: str, form_url: str = "", extra_context=None
+    ) -> HttpResponse:
+        response = super().change_view(request, object_id, form_url, extra_context)
+        # Audit only what was actually shown: a 200 on a read of an existing patient.
+        if request.method == "GET" and response.status_code == 200:
+            patient = self.get_object(request, object_id)
+            if patient is not None:
+                audit_record(
+                    actor=request.user,
+                    actor_label=request.user.get_username(),
+                    action=AuditEvent.Action.VIEW_RECORDS,
+                    patient=patient,
+                    target=f"patient:{patient.public_id}",
+                    request=request,
+                )
+        return response
+
+
+@admin.register(Document)
+class DocumentAdmin(admin.ModelAdmin):
+    list_display = [
+        "short_id",
+        "category",
+        "patient",
+        "size",
+        "short_sha256",
+        "status",
+        "uploaded_at",
+        "download",
+    ]
+    list_filter = ["status", "category", "uploaded_at"]
+    list_select_related = ["patient"]
+    search_fields = ["public_id", "sha256", "patient__public_id"]
+    readonly_fields = [
+        "public_id",
+        "patient",
+        "draft",
+        "category",
+        "original_name",
+        "size",
+        "sha256",
+        "content_type",
+        "status",
+        "scan_detail",
+        "scanned_at",
+        "uploaded_by_staff",
+        "uploaded_at",
+        "download",
+    ]
+    exclude = ["storage_name"]
+    actions = ["rescan_pending"]
+
+    def get_urls(self):
+        return [
+            path(
+                "<uuid:public_id>/download/",
+                self.admin_site.admin_view(views.document_download),
+                name="records_document_download",
+            ),
+            *super().get_urls(),
+        ]
+
+    # Files arrive through the intake and portal services only; rows change by scanning.
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    @admin.display(description=_("Reference"))
+    def short_id(self, obj: Document) -> str:
+        return obj.public_id.hex[:8]
+
+    @admin.display(description="SHA-256")
+    def short_sha256(self, obj: Document) -> str:
+        return obj.sha256[:16] + "…"
+
+    @admin.display(description=_("File"))
+    def download(self, obj: Document) -> str:
+        return download_link(obj)
+
+    @admin.action(description=_("Scan pending documents again now"), permissions=["view"])
+    def rescan_pending(self, request: HttpRequest, queryset) -> None:
+        count = documents_rescan_pending(older_than=timedelta(0))
+        self.message_user(
+            request, _("%(n)d pending document(s) queued for scanning.") % {"n": count}
+        )
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(admin.ModelAdmin):
+    list_display = ["at", "actor_label", "action", "patient_ref", "target", "ip_address"]
+    list_filter = ["action", "at"]
+    search_fields = ["patient_ref", "actor_label", "target"]
+    date_hierarchy = "at"
+    readonly_fields = [f.name for f in AuditEvent._meta.fields]
+
+    # The trail is append-only: nobody adds, edits or deletes a row here.
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

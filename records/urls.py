@@ -1,5 +1,10 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from records import views
 
 app_name = "records"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("submit/uploads/", views.upload_create, name="upload_create"),
+    path("submit/uploads/<uuid:public_id>/delete/", views.upload_delete, name="upload_delete"),
+]

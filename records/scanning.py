@@ -1,0 +1,166 @@
+"""ClamAV over clamd's INSTREAM protocol, and the scan of one stored document.
+
+No client library: the protocol is a few lines (a command, length-prefixed chunks, a zero
+length, one reply). Anything short of a clear "OK" or "FOUND" from clamd is treated as
+"could not scan", and the document stays pending: scanning fails closed.
+"""
+
+import logging
+import socket
+import struct
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import BinaryIO
+from urllib.parse import urlparse
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.files.storage import storages
+from django.core.mail import send_mail
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from records.models import Document, ScanStatus
+
+logger = logging.getLogger(__name__)
+
+CHUNK = 64 * 1024
+COORDINATORS_GROUP = "Coordinators"
+
+
+class ScannerUnavailable(Exception):
+    """clamd could not give a verdict (down, unreachable, over a limit, not configured)."""
+
+
+@dataclass(frozen=True, slots=True)
+class ScanResult:
+    infected: bool
+    signature: str = ""
+
+
+def _connect(address: str, timeout: float) -> socket.socket:
+    parsed = urlparse(address)
+    if parsed.scheme == "unix":
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        sock.settimeout(timeout)
+        sock.connect(parsed.path)
+        return sock
+    if parsed.scheme == "tcp" and parsed.hostname and parsed.port:
+        return socket.create_connection((parsed.hostname, parsed.port), timeout=timeout)
+    raise ScannerUnavailable("CLAMD_ADDRESS must be tcp://host:port or unix:///path")
+
+
+def clamd_scan(stream: BinaryIO, *, address: str | None = None) -> ScanResult:
+    """Send `stream` to clamd in chunks and return its verdict."""
+    address = settings.CLAMD_ADDRESS if address is None else address
+    if not address:
+        raise ScannerUnavailable("no CLAMD_ADDRESS configured")
+    try:
+        with _connect(address, settings.CLAMD_TIMEOUT) as sock:
+            sock.sendall(b"zINSTREAM\0")
+            while chunk := stream.read(CHUNK):
+                sock.sendall(struct.pack("!L", len(chunk)) + chunk)
+            sock.sendall(struct.pack("!L", 0))
+            reply = b""
+            while not reply.endswith(b"\0"):
+                part = sock.recv(4096)
+                if not part:
+                    break
+                reply += part
+    except OSError as exc:
+        raise ScannerUnavailable(f"clamd unreachable: {exc.__class__.__name__}") from None
+    text = reply.rstrip(b"\0").decode("utf-8", "replace").strip()
+    if text.endswith(" OK"):
+        return ScanResult(infected=False)
+    if text.endswith(" FOUND"):
+        signature = text.removeprefix("stream:").removesuffix("FOUND").strip()
+        return ScanResult(infected=True, signature=signature)
+    raise ScannerUnavailable(f"clamd gave no verdict: {text[:100]!r}")
+
+
+def coordinator_addresses() -> list[str]:
+    users = (
+        get_user_model()
+        .objects.filter(groups__name=COORDINATORS_GROUP, is_active=True)
+        .exclude(email="")
+    )
+    addresses = {*users.values_list("email", flat=True), *settings.COORDINATOR_EMAILS}
+    return sorted(addresses)
+
+
+def coordinators_alert(*, document: Document, subject: str, problem: str) -> None:
+    """Tell coordinators about a document problem. Only a reference and a link travel:
+    no names, no clinical facts."""
+    recipients = coordinator_addresses()
+    if not recipients:
+        logger.warning("document alert with nobody to tell: document=%s", document.public_id)
+        return
+    link = settings.SITE_URL + reverse("admin:records_document_change", args=[document.pk])
+    body = (
+        f"{problem}\n\nDocument reference: {document.public_id}\n"
+        f"Open it in the admin (sign-in required): {link}\n"
+    )
+    send_mail(f"{subject} [{document.public_id.hex[:8]}]", body, None, recipients)
+
+
+def document_scan(*, document_id: int) -> str:
+    """Scan one stored document once; return its status afterwards.
+
+    Pending → clean or infected by a conditional UPDATE, so a retried task does nothing.
+    Infected bytes are deleted at once (the row keeps the record) and coordinators told.
+    """
+    document = Document.objects.filter(pk=document_id).first()
+    if document is None or document.status != ScanStatus.PENDING:
+        return document.status if document else ""
+    storage = storages["private"]
+    try:
+        with storage.open(document.storage_name, "rb") as stream:
+            result = clamd_scan(stream)
+    except ScannerUnavailable as exc:
+        logger.warning("document %s stays pending: %s", document.public_id, exc)
+        return ScanStatus.PENDING
+    except FileNotFoundError:
+        logger.error("document %s has no stored bytes; stays pending", document.public_id)
+        return ScanStatus.PENDING
+    now = timezone.now()
+    if not result.infected:
+        Document.objects.filter(pk=document.pk, status=ScanStatus.PENDING).update(
+            status=ScanStatus.CLEAN, scan_detail="", scanned_at=now
+        )
+        return Document.objects.get(pk=document.pk).status
+    with transaction.atomic():
+        moved = Document.objects.filter(pk=document.pk, status=ScanStatus.PENDING).update(
+            status=ScanStatus.INFECTED, scan_detail=result.signature[:200], scanned_at=now
+        )
+        if moved:
+            transaction.on_commit(lambda: _quarantine(document))
+    return ScanStatus.INFECTED
+
+
+def _quarantine(document: Document) -> None:
+    # Quarantine is deletion: the bytes are never needed again, and nothing that does not
+    # exist can be downloaded by mistake. The row keeps size, hash and the signature.
+    storages["private"].delete(document.storage_name)
+    logger.warning("document %s infected: bytes deleted", document.public_id)
+    coordinators_alert(
+        document=document,
+        subject="Infected file quarantined",
+        problem=(
+            "The virus scanner found malware in an uploaded document. Its bytes were deleted "
+            "and it can never be downloaded. You may want to ask the patient for a clean copy."
+        ),
+    )
+
+
+def documents_rescan_pending(*, older_than: timedelta = timedelta(minutes=2)) -> int:
+    """Queue another scan for documents still pending (clamd was down); return how many."""
+    from records.tasks import scan_document
+
+    cutoff = timezone.now() - older_than
+    ids = list(
+        Document.objects.pending().filter(uploaded_at__lte=cutoff).values_list("pk", flat=True)
+    )
+    for pk in ids:
+        scan_document.delay(pk)
+    return len(ids)

@@ -1,0 +1,356 @@
+"""Writes to patients' records, and the one way their files leave private storage.
+
+Others call these: the intake view (`patient_submit`, `draft_*`), the portal
+(`document_add_to_patient`), the coordinator admin (`document_download_response`).
+"""
+
+import hashlib
+import logging
+import re
+import unicodedata
+import uuid
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.files.storage import storages
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.http import FileResponse, HttpRequest
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from records.audit import audit_record
+from records.consent import CONSENT_TEXTS, consent_text_sha256
+from records.models import (
+    AuditEvent,
+    ClinicalProfile,
+    Consent,
+    Document,
+    DocumentCategory,
+    Patient,
+    UploadDraft,
+)
+from records.scanning import coordinators_alert
+from records.uploads import (
+    DRAFT_SESSION_KEY,
+    StreamedUpload,
+    file_too_large_message,
+    submission_too_large_message,
+    too_many_files_message,
+)
+from records.validation import DAMAGED, FileRefused, inspect_file
+
+logger = logging.getLogger(__name__)
+
+CHUNK = 64 * 1024
+CONTACT_FIELDS = (
+    "full_name",
+    "date_of_birth",
+    "contact_name",
+    "relationship",
+    "email",
+    "phone",
+    "country",
+    "preferred_language",
+)
+PROFILE_FIELDS = tuple(
+    f.name
+    for f in ClinicalProfile._meta.concrete_fields
+    if f.name not in {"id", "patient", "updated_at"}
+)
+
+
+class DocumentUnavailable(Exception):
+    """The document cannot be downloaded (not clean yet, quarantined, or its bytes changed)."""
+
+    def __init__(self, reason: str, *, changed: bool = False) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.changed = changed
+
+
+# --- names ------------------------------------------------------------------------------
+
+_UNSAFE = re.compile(r'[\x00-\x1f\x7f<>:"/\\|?*]+')
+
+
+def clean_original_name(name: str | None) -> str:
+    """The name the file had on the patient's computer, made harmless to display."""
+    name = unicodedata.normalize("NFC", name or "")
+    name = re.split(r"[/\\]", name)[-1]
+    name = _UNSAFE.sub("_", name)
+    name = " ".join(name.split()).strip(". ")
+    if len(name) > 120:
+        stem, dot, ext = name.rpartition(".")
+        name = (stem[:110] + dot + ext[:9]) if dot and len(ext) <= 9 else name[:120]
+    return name or "document"
+
+
+# --- storing one file --------------------------------------------------------------------
+
+
+def _as_streamed(upload: UploadedFile) -> StreamedUpload:
+    """Files built by tests or other handlers go through the same hashed temporary copy."""
+    if isinstance(upload, StreamedUpload):
+        return upload
+    copy = StreamedUpload(upload.name, upload.content_type or "", 0, None)
+    hasher = hashlib.sha256()
+    size = 0
+    for chunk in upload.chunks(CHUNK):
+        size += len(chunk)
+        if size > settings.UPLOAD_MAX_FILE_BYTES:
+            copy.refused = file_too_large_message()
+            copy.truncate(0)
+            break
+        copy.write(chunk)
+        hasher.update(chunk)
+    copy.size = 0 if copy.refused else size
+    copy.sha256 = "" if copy.refused else hasher.hexdigest()
+    copy.seek(0)
+    return copy
+
+
+def _store(
+    *,
+    upload: UploadedFile,
+    category: str,
+    owner: dict[str, Any],
+    budget_files: int,
+    budget_bytes: int,
+) -> Document:
+    """Check, store and register one upload; FileRefused leaves nothing behind."""
+    streamed = _as_streamed(upload)
+    try:
+        if streamed.refused:
+            raise FileRefused(streamed.refused)
+        if category not in DocumentCategory.values:
+            raise FileRefused(_("Please choose what kind of document this is."))
+        if budget_files < 1:
+            raise FileRefused(too_many_files_message())
+        if streamed.size > budget_bytes:
+            raise FileRefused(submission_too_large_message())
+        try:
+            inspection = inspect_file(streamed.temporary_file_path(), category)
+        except FileRefused:
+            raise
+        except Exception as exc:  # noqa: BLE001 - a parser crash is a refusal, not a 500
+            logger.warning("file inspection failed: %s", exc.__class__.__name__)
+            raise FileRefused(DAMAGED) from None
+        storage = storages["private"]
+        storage_name = storage.save(f"documents/{uuid.uuid4().hex}", streamed)
+        try:
+            document = Document.objects.create(
+                **owner,
+                category=category,
+                original_name=clean_original_name(upload.name),
+                storage_name=storage_name,
+                size=streamed.size,
+                sha256=streamed.sha256,
+                content_type=inspection.content_type,
+            )
+        except BaseException:
+            storage.delete(storage_name)
+            raise
+    finally:
+        streamed.close()
+    transaction.on_commit(lambda: _enqueue_scan(document.pk))
+    return document
+
+
+def _enqueue_scan(document_id: int) -> None:
+    from records.tasks import scan_document
+
+    try:
+        scan_document.delay(document_id)
+    except Exception as exc:  # noqa: BLE001 - broker down: the periodic rescan catches up
+        logger.warning("scan of document %s not queued: %s", document_id, exc.__class__.__name__)
+
+
+# --- the draft of a submission -----------------------------------------------------------
+
+
+def draft_for_request(request: HttpRequest, *, create: bool) -> UploadDraft | None:
+    """This browser session's draft (created on first upload when `create`)."""
+    key = request.session.get(DRAFT_SESSION_KEY)
+    draft = UploadDraft.objects.filter(key=key).first() if key else None
+    if draft is None and create:
+        if request.session.session_key is None:
+            request.session.save()
+        draft = UploadDraft.objects.create(session_key=request.session.session_key)
+        request.session[DRAFT_SESSION_KEY] = str(draft.key)
+    elif draft is not None and draft.session_key != request.session.session_key:
+        # The session key changed (a sign-in cycles it); the draft follows its browser.
+        UploadDraft.objects.filter(pk=draft.pk).update(
+            session_key=request.session.session_key or ""
+        )
+    return draft
+
+
+@transaction.atomic
+def draft_file_add(*, draft: UploadDraft, category: str, upload: UploadedFile) -> Document:
+    """Add one file to a draft, within the submission's limits."""
+    UploadDraft.objects.select_for_update().filter(pk=draft.pk).first()
+    count, size = Document.objects.in_draft(draft).totals()
+    return _store(
+        upload=upload,
+        category=category,
+        owner={"draft": draft},
+        budget_files=settings.UPLOAD_MAX_FILES - count,
+        budget_bytes=settings.UPLOAD_MAX_SUBMISSION_BYTES - size,
+    )
+
+
+def draft_add_files(
+    *, request: HttpRequest, draft: UploadDraft | None = None
+) -> tuple[list[Document], list[tuple[str, str]]]:
+    """Store the files of a plain multipart POST (no JavaScript): one `files_<category>`
+    input per category. Returns (stored documents, [(file name, reason refused)])."""
+    stored: list[Document] = []
+    refused: list[tuple[str, str]] = []
+    for category in DocumentCategory.values:
+        for upload in request.FILES.getlist(f"files_{category}"):
+            if draft is None:
+                draft = draft_for_request(request, create=True)
+            try:
+                stored.append(draft_file_add(draft=draft, category=category, upload=upload))
+            except FileRefused as exc:
+                refused.append((clean_original_name(upload.name), exc.reason))
+    return stored, refused
+
+
+@transaction.atomic
+def draft_document_delete(*, draft: UploadDraft, public_id: uuid.UUID) -> bool:
+    """Remove one file from a draft (nothing else can be reached this way)."""
+    document = Document.objects.in_draft(draft).filter(public_id=public_id).first()
+    if document is None:
+        return False
+    name = document.storage_name
+    document.delete()
+    transaction.on_commit(lambda: storages["private"].delete(name))
+    return True
+
+
+def draft_documents(draft: UploadDraft | None) -> list[Document]:
+    return list(Document.objects.in_draft(draft)) if draft is not None else []
+
+
+# --- submission --------------------------------------------------------------------------
+
+
+@transaction.atomic
+def patient_submit(
+    *,
+    contact: dict[str, Any],
+    profile: dict[str, Any],
+    consent_version: str,
+    draft: UploadDraft | None,
+) -> Patient:
+    """Create the patient, their clinical profile and consent, and take over the draft's
+    files, all or nothing."""
+    if consent_version not in CONSENT_TEXTS:
+        raise ValueError(f"unknown consent version {consent_version!r}")
+    patient = Patient.objects.create(**{k: contact[k] for k in CONTACT_FIELDS if k in contact})
+    ClinicalProfile.objects.create(
+        patient=patient, **{k: profile[k] for k in PROFILE_FIELDS if k in profile}
+    )
+    Consent.objects.create(
+        patient=patient,
+        text_version=consent_version,
+        text_sha256=consent_text_sha256(consent_version),
+        given_at=timezone.now(),
+    )
+    if draft is not None:
+        Document.objects.filter(draft=draft).update(patient=patient, draft=None)
+        draft.delete()
+    return patient
+
+
+@transaction.atomic
+def document_add_to_patient(
+    *,
+    patient: Patient,
+    category: str,
+    upload: UploadedFile,
+    uploaded_by_staff: AbstractBaseUser | None = None,
+) -> Document:
+    """One more file for an existing patient (portal or coordinator upload)."""
+    Patient.objects.select_for_update().filter(pk=patient.pk).first()
+    count, size = Document.objects.filter(patient=patient).totals()
+    return _store(
+        upload=upload,
+        category=category,
+        owner={"patient": patient, "uploaded_by_staff": uploaded_by_staff},
+        # Per-file limits always hold; the count keeps a runaway portal from filling disk.
+        budget_files=settings.UPLOAD_MAX_FILES * 5 - count,
+        budget_bytes=settings.UPLOAD_MAX_SUBMISSION_BYTES * 5 - size,
+    )
+
+
+# --- download ----------------------------------------------------------------------------
+
+
+def _stored_sha256(document: Document) -> str:
+    hasher = hashlib.sha256()
+    with storages["private"].open(document.storage_name, "rb") as fh:
+        while chunk := fh.read(CHUNK):
+            hasher.update(chunk)
+    return hasher.hexdigest()
+
+
+def document_download_response(
+    *,
+    document: Document,
+    request: HttpRequest,
+    actor_label: str,
+    actor: AbstractBaseUser | None = None,
+) -> FileResponse:
+    """The file as an attachment, after checking it is clean and unchanged; audited.
+
+    Raises DocumentUnavailable instead when it must not leave storage.
+    """
+    if not document.is_downloadable or document.patient_id is None:
+        raise DocumentUnavailable(_("This document is not available for download."))
+    try:
+        actual = _stored_sha256(document)
+    except FileNotFoundError:
+        actual = ""
+    if actual != document.sha256:
+        audit_record(
+            actor=actor,
+            actor_label=actor_label,
+            action=AuditEvent.Action.DOWNLOAD_REFUSED,
+            patient=document.patient,
+            target=f"document:{document.public_id}",
+            request=request,
+        )
+        coordinators_alert(
+            document=document,
+            subject="Stored document changed",
+            problem=(
+                "A stored document no longer matches the fingerprint taken when it was "
+                "uploaded, so it was not downloaded. Please check the storage."
+            ),
+        )
+        raise DocumentUnavailable(
+            _("This document has changed since it was uploaded and cannot be downloaded."),
+            changed=True,
+        )
+    audit_record(
+        actor=actor,
+        actor_label=actor_label,
+        action=AuditEvent.Action.DOWNLOAD_DOCUMENT,
+        patient=document.patient,
+        target=f"document:{document.public_id}",
+        request=request,
+    )
+    response = FileResponse(
+        storages["private"].open(document.storage_name, "rb"),
+        as_attachment=True,
+        filename=document.original_name,
+        content_type=document.content_type or "application/octet-stream",
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "no-store"
+    response["Content-Security-Policy"] = "sandbox; default-src 'none'"
+    return response

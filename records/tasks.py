@@ -1,0 +1,17 @@
+"""Celery tasks: thin, keyed by primary key, safe to run twice."""
+
+from celery import shared_task
+
+from records.scanning import document_scan, documents_rescan_pending
+
+
+@shared_task(name="records.scan_document", ignore_result=True)
+def scan_document(document_id: int) -> None:
+    """Scan one document; a document that is no longer pending is left alone."""
+    document_scan(document_id=document_id)
+
+
+@shared_task(name="records.rescan_pending_documents", ignore_result=True)
+def rescan_pending_documents() -> None:
+    """For beat: retry documents that stayed pending because clamd could not be reached."""
+    documents_rescan_pending()

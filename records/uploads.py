@@ -1,0 +1,130 @@
+"""Uploads streamed to disk, hashed and limited while they stream.
+
+`StreamingUploadHandler` (settings.FILE_UPLOAD_HANDLERS) writes each file chunk by chunk to
+a temporary file, computes its SHA-256 on the way and stops writing the moment a limit is
+passed: per file, and per submission (what this browser's draft already holds counts). A
+stopped file still reaches the view as a `StreamedUpload` whose `refused` says why, so the
+person sees a clear reason instead of a broken connection.
+"""
+
+import hashlib
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.core.files.uploadedfile import TemporaryUploadedFile
+from django.core.files.uploadhandler import FileUploadHandler
+from django.http import HttpRequest
+from django.template.defaultfilters import filesizeformat
+from django.utils.translation import gettext as _
+
+DRAFT_SESSION_KEY = "records_upload_draft"
+
+
+@dataclass
+class UploadBudget:
+    """What one request may still add: files and bytes."""
+
+    files_left: int
+    bytes_left: int
+
+
+def upload_budget(request: HttpRequest | None) -> UploadBudget:
+    """The submission limits minus what this browser's draft already holds."""
+    from records.models import Document, UploadDraft
+
+    files_left = settings.UPLOAD_MAX_FILES
+    bytes_left = settings.UPLOAD_MAX_SUBMISSION_BYTES
+    session = getattr(request, "session", None)
+    draft_key = session.get(DRAFT_SESSION_KEY) if session is not None else None
+    if draft_key:
+        draft = UploadDraft.objects.filter(key=draft_key).first()
+        if draft is not None:
+            count, size = Document.objects.in_draft(draft).totals()
+            files_left -= count
+            bytes_left -= size
+    return UploadBudget(files_left=files_left, bytes_left=bytes_left)
+
+
+def too_many_files_message() -> str:
+    return _("You can send at most %(n)d files with one submission.") % {
+        "n": settings.UPLOAD_MAX_FILES
+    }
+
+
+def file_too_large_message() -> str:
+    return _("This file is larger than %(size)s, the most we accept for one file.") % {
+        "size": filesizeformat(settings.UPLOAD_MAX_FILE_BYTES)
+    }
+
+
+def submission_too_large_message() -> str:
+    return _("Together the files would pass %(size)s, the most we accept in one submission.") % {
+        "size": filesizeformat(settings.UPLOAD_MAX_SUBMISSION_BYTES)
+    }
+
+
+class StreamedUpload(TemporaryUploadedFile):
+    """A temporary file with its SHA-256, or with the reason it was stopped."""
+
+    sha256: str = ""
+    refused: str = ""
+
+
+class StreamingUploadHandler(FileUploadHandler):
+    """Writes to a temporary file in chunks; never holds a whole file in memory."""
+
+    def __init__(self, request: HttpRequest | None = None) -> None:
+        super().__init__(request)
+        self.budget: UploadBudget | None = None
+
+    def new_file(self, *args: Any, **kwargs: Any) -> None:
+        super().new_file(*args, **kwargs)
+        if self.budget is None:
+            # Read lazily: only requests that carry files pay for the draft lookup.
+            self.budget = upload_budget(self.request)
+        self.file = StreamedUpload(
+            self.file_name, self.content_type, 0, self.charset, self.content_type_extra
+        )
+        self.hasher = hashlib.sha256()
+        self.written = 0
+        self.refused = ""
+        if self.budget.files_left <= 0:
+            self.refused = too_many_files_message()
+        else:
+            self.budget.files_left -= 1
+
+    def receive_data_chunk(self, raw_data: bytes, start: int) -> None:
+        if self.refused:
+            return None
+        size = self.written + len(raw_data)
+        if size > settings.UPLOAD_MAX_FILE_BYTES:
+            self._refuse(file_too_large_message())
+        elif size > self.budget.bytes_left:
+            self._refuse(submission_too_large_message())
+        else:
+            self.file.write(raw_data)
+            self.hasher.update(raw_data)
+            self.written = size
+        # None: the chunk is consumed here, no later handler sees it.
+        return None
+
+    def _refuse(self, reason: str) -> None:
+        # Give back the disk at once; the rest of this file is read and thrown away.
+        self.refused = reason
+        self.file.seek(0)
+        self.file.truncate()
+        self.written = 0
+
+    def file_complete(self, file_size: int) -> StreamedUpload:
+        self.file.seek(0)
+        self.file.size = self.written
+        self.file.sha256 = "" if self.refused else self.hasher.hexdigest()
+        self.file.refused = self.refused
+        if not self.refused:
+            self.budget.bytes_left -= self.written
+        return self.file
+
+    def upload_interrupted(self) -> None:
+        if hasattr(self, "file"):
+            self.file.close()

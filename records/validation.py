@@ -1,0 +1,474 @@
+"""What a file really is, decided by its content and a real parse, never by its name.
+
+`inspect_file(path, category)` returns the kind and content type of an acceptable file or
+raises `FileRefused` with a reason a patient can read. The checks run on the temporary
+copy, before anything reaches private storage, so a refused file leaves nothing behind.
+"""
+
+import stat
+import warnings
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from typing import BinaryIO
+
+import magic
+import pikepdf
+import pydicom
+from django.conf import settings
+from django.utils.translation import gettext as _
+from PIL import Image
+from pydicom.errors import InvalidDicomError
+
+from records.models import DocumentCategory
+
+
+class FileRefused(Exception):
+    """A file we will not store; `reason` is shown to the person who sent it."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass(frozen=True, slots=True)
+class Inspection:
+    kind: str
+    content_type: str
+
+
+PDF, JPEG, PNG, TIFF, DICOM, ZIP = "pdf", "jpeg", "png", "tiff", "dicom", "zip"
+CONTENT_TYPES = {
+    PDF: "application/pdf",
+    JPEG: "image/jpeg",
+    PNG: "image/png",
+    TIFF: "image/tiff",
+    DICOM: "application/dicom",
+    ZIP: "application/zip",
+}
+KIND_NAMES = {
+    PDF: "PDF",
+    JPEG: "JPEG",
+    PNG: "PNG",
+    TIFF: "TIFF",
+    DICOM: "DICOM",
+    ZIP: "ZIP of DICOM images",
+}
+_DOCUMENTS = frozenset({PDF, JPEG, PNG, TIFF})
+ALLOWED_KINDS: dict[str, frozenset[str]] = {
+    DocumentCategory.PATHOLOGY: _DOCUMENTS,
+    DocumentCategory.HER2: _DOCUMENTS,
+    DocumentCategory.SURGERY: _DOCUMENTS,
+    DocumentCategory.CHEMOTHERAPY: _DOCUMENTS,
+    DocumentCategory.IMAGING: _DOCUMENTS | {DICOM, ZIP},
+    DocumentCategory.OTHER: _DOCUMENTS | {DICOM},
+}
+
+# Program headers, whatever the file is called: Windows PE, ELF, Mach-O (both byte orders,
+# 32/64-bit, universal), scripts with a #! line.
+_EXECUTABLE_HEADS = (
+    b"MZ",
+    b"\x7fELF",
+    b"\xfe\xed\xfa\xce",
+    b"\xfe\xed\xfa\xcf",
+    b"\xce\xfa\xed\xfe",
+    b"\xcf\xfa\xed\xfe",
+    b"\xca\xfe\xba\xbe",
+    b"#!",
+)
+_EXECUTABLE_MIMES = {
+    "application/x-dosexec",
+    "application/x-executable",
+    "application/x-sharedlib",
+    "application/x-pie-executable",
+    "application/x-mach-binary",
+    "application/x-elf",
+    "application/vnd.microsoft.portable-executable",
+    "application/x-msi",
+    "application/x-ms-shortcut",
+    "application/java-archive",
+    "application/x-java-applet",
+    "text/x-shellscript",
+    "text/x-python",
+    "text/x-script.python",
+    "text/x-perl",
+    "text/x-php",
+    "application/javascript",
+    "text/javascript",
+    "application/x-bat",
+    "text/x-msdos-batch",
+}
+_ARCHIVE_HEADS = (b"PK\x03\x04", b"PK\x05\x06", b"Rar!", b"7z\xbc\xaf", b"\x1f\x8b", b"BZh")
+_ARCHIVE_SUFFIXES = {".zip", ".rar", ".7z", ".gz", ".tgz", ".tar", ".bz2", ".xz", ".cab", ".iso"}
+_MARKUP = (b"<script", b"<html", b"<!doctype html", b"<?php", b"<svg", b"<iframe")
+_DOS_STUB = b"This program cannot be run in DOS mode"
+# Image decoding happens in memory: refuse what would need more than ~500 MB to decode.
+MAX_IMAGE_PIXELS = 120_000_000
+MAX_TIFF_FRAMES = 500
+
+PROGRAM = _(
+    "This is a program or script, not a medical document. We never accept programs, "
+    "whatever the file is called."
+)
+DAMAGED = _(
+    "The file is damaged or incomplete (perhaps cut off while copying). Please send it again."
+)
+
+
+def _limit(name: str, default: int) -> int:
+    return int(getattr(settings, name, default))
+
+
+def _read_ends(fh: BinaryIO, size: int) -> tuple[bytes, bytes]:
+    fh.seek(0)
+    head = fh.read(8192)
+    fh.seek(max(0, size - 65536))
+    tail = fh.read(65536)
+    return head, tail
+
+
+def inspect_file(path: str | Path, category: str) -> Inspection:
+    """Decide what the file at `path` is and whether `category` accepts it."""
+    path = Path(path)
+    size = path.stat().st_size
+    if size == 0:
+        raise FileRefused(_("The file is empty."))
+    with path.open("rb") as fh:
+        head, tail = _read_ends(fh, size)
+    if head.startswith(_EXECUTABLE_HEADS) or _DOS_STUB in head:
+        raise FileRefused(PROGRAM)
+    mime = magic.from_buffer(head, mime=True)
+    if mime in _EXECUTABLE_MIMES:
+        raise FileRefused(PROGRAM)
+    kind = _kind_of(head, mime)
+    allowed = ALLOWED_KINDS.get(category, frozenset())
+    if kind not in allowed:
+        names = ", ".join(KIND_NAMES[k] for k in sorted(allowed))
+        label = (
+            DocumentCategory(category).label if category in DocumentCategory.values else category
+        )
+        raise FileRefused(
+            _("A %(category)s must be one of: %(names)s. This file is a %(kind)s.")
+            % {"category": str(label).lower(), "names": names, "kind": KIND_NAMES[kind]}
+        )
+    _refuse_polyglots(path, kind, head, tail)
+    {PDF: _check_pdf, JPEG: _check_image, PNG: _check_image, TIFF: _check_image}.get(
+        kind, _check_dicom if kind == DICOM else _check_zip
+    )(path, kind, tail)
+    return Inspection(kind=kind, content_type=CONTENT_TYPES[kind])
+
+
+def _kind_of(head: bytes, mime: str) -> str:
+    if head[128:132] == b"DICM":
+        return DICOM
+    if head.startswith(b"%PDF-"):
+        return PDF
+    if head.startswith(b"\xff\xd8\xff") and mime == "image/jpeg":
+        return JPEG
+    if head.startswith(b"\x89PNG\r\n\x1a\n") and mime == "image/png":
+        return PNG
+    if head[:4] in (b"II*\x00", b"MM\x00*") and mime == "image/tiff":
+        return TIFF
+    if head.startswith(b"PK\x03\x04") and mime == "application/zip":
+        return ZIP
+    if b"%PDF-" in head[:1024]:
+        # Readers accept a PDF header anywhere in the first kilobyte, which is how
+        # something else gets dressed up as a PDF.
+        raise FileRefused(
+            _("The file has something hidden in front of a PDF. Please send the PDF itself.")
+        )
+    raise FileRefused(
+        _(
+            "We can't accept this type of file (it looks like %(mime)s). Please send PDF, "
+            "JPEG, PNG or TIFF documents, DICOM images, or a ZIP of DICOM images."
+        )
+        % {"mime": mime}
+    )
+
+
+def _refuse_polyglots(path: Path, kind: str, head: bytes, tail: bytes) -> None:
+    """A file that is also another format can be opened as the other one later."""
+    hidden = _(
+        "The file is also another kind of file hidden inside (%(what)s), so we can't accept it."
+    )
+    if kind != ZIP and zipfile.is_zipfile(path):
+        raise FileRefused(hidden % {"what": "ZIP archive"})
+    if kind != PDF and b"%PDF-" in head[:1024]:
+        raise FileRefused(hidden % {"what": "PDF"})
+    if _DOS_STUB in tail:
+        raise FileRefused(hidden % {"what": _("a program")})
+    if kind != PDF:
+        lowered = (head + tail).lower()
+        if any(marker in lowered for marker in _MARKUP):
+            raise FileRefused(hidden % {"what": _("web page or script code")})
+
+
+# --- PDF ---------------------------------------------------------------------------------
+
+_PDF_ACTIVE_KEYS = {
+    "/JS": _("JavaScript"),
+    "/JavaScript": _("JavaScript"),
+    "/Launch": _("an action that starts a program"),
+    "/EmbeddedFiles": _("embedded files"),
+    "/EmbeddedFile": _("embedded files"),
+    "/EF": _("embedded files"),
+    "/RichMedia": _("embedded media"),
+    "/XFA": _("an interactive form with scripts"),
+    "/AA": _("actions that run automatically"),
+}
+_PDF_BAD_ACTIONS = {
+    "/JavaScript": _("JavaScript"),
+    "/Launch": _("an action that starts a program"),
+    "/URI": _("an action that opens a web address"),
+    "/SubmitForm": _("an action that sends data away"),
+    "/ImportData": _("an action that imports data"),
+    "/GoToR": _("an action that opens another file"),
+    "/GoToE": _("an action that opens an embedded file"),
+    "/Rendition": _("an action that plays media"),
+}
+
+
+def _refuse_pdf(what: str) -> FileRefused:
+    return FileRefused(
+        _(
+            "This PDF contains %(what)s, which we don't accept. "
+            "Please print it to a new PDF or scan it."
+        )
+        % {"what": what}
+    )
+
+
+def _check_pdf(path: Path, kind: str, tail: bytes) -> None:
+    if b"%%EOF" not in tail[-1024:]:
+        raise FileRefused(DAMAGED)
+    try:
+        pdf = pikepdf.open(path, attempt_recovery=False)
+    except pikepdf.PasswordError:
+        raise FileRefused(
+            _("This PDF is protected by a password. Please send it without one.")
+        ) from None
+    except (pikepdf.PdfError, ValueError, RuntimeError):
+        raise FileRefused(DAMAGED) from None
+    with pdf:
+        if pdf.is_encrypted:
+            raise FileRefused(_("This PDF is encrypted. Please send it without protection."))
+        try:
+            if len(pdf.pages) == 0:
+                raise FileRefused(_("This PDF has no pages."))
+            for obj in pdf.objects:
+                if isinstance(obj, (pikepdf.Dictionary, pikepdf.Stream)):
+                    _check_pdf_dictionary(obj)
+        except pikepdf.PdfError:
+            raise FileRefused(DAMAGED) from None
+
+
+def _check_pdf_dictionary(obj: pikepdf.Object) -> None:
+    keys = set(obj.keys())
+    for key, what in _PDF_ACTIVE_KEYS.items():
+        if key in keys:
+            raise _refuse_pdf(what)
+    action = obj.get("/S")
+    if isinstance(action, pikepdf.Name) and str(action) in _PDF_BAD_ACTIONS:
+        raise _refuse_pdf(_PDF_BAD_ACTIONS[str(action)])
+    if obj.get("/Type") == pikepdf.Name.Filespec and "/EF" in keys:
+        raise _refuse_pdf(_("embedded files"))
+    opener = obj.get("/OpenAction")
+    # Word processors set /OpenAction to a page to show first; only an action is refused.
+    if isinstance(opener, pikepdf.Dictionary) and opener.get("/S") != pikepdf.Name.GoTo:
+        raise _refuse_pdf(_("an action that runs when it is opened"))
+
+
+# --- images ------------------------------------------------------------------------------
+
+_PIL_FORMATS = {JPEG: "JPEG", PNG: "PNG", TIFF: "TIFF"}
+_PNG_END = b"\x00\x00\x00\x00IEND\xaeB`\x82"
+
+
+def _check_image(path: Path, kind: str, tail: bytes) -> None:
+    if kind == PNG and not tail.endswith(_PNG_END):
+        raise FileRefused(_png_or_jpeg_end(tail, _PNG_END))
+    if kind == JPEG:
+        trimmed = tail.rstrip(b"\x00")
+        if not trimmed.endswith(b"\xff\xd9"):
+            raise FileRefused(_png_or_jpeg_end(trimmed, b"\xff\xd9"))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        try:
+            with Image.open(path) as img:
+                if img.format != _PIL_FORMATS[kind]:
+                    raise FileRefused(DAMAGED)
+                if img.width * img.height > MAX_IMAGE_PIXELS:
+                    raise FileRefused(_("This image is too large to open safely."))
+                img.verify()
+            with Image.open(path) as img:
+                frames = getattr(img, "n_frames", 1)
+                if frames > MAX_TIFF_FRAMES:
+                    raise FileRefused(_("This image has too many pages."))
+                for frame in range(frames):
+                    img.seek(frame)
+                    if img.width * img.height > MAX_IMAGE_PIXELS:
+                        raise FileRefused(_("This image is too large to open safely."))
+                    img.load()
+        except FileRefused:
+            raise
+        except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+            raise FileRefused(_("This image is too large to open safely.")) from None
+        except Exception:  # noqa: BLE001 - any decoder failure means a broken image
+            raise FileRefused(DAMAGED) from None
+
+
+def _png_or_jpeg_end(tail: bytes, end: bytes) -> str:
+    if end in tail:
+        return _("The image has extra data after its end, so we can't accept it.")
+    return DAMAGED
+
+
+# --- DICOM -------------------------------------------------------------------------------
+
+
+def _check_dicom(path: Path, kind: str, tail: bytes) -> None:
+    with path.open("rb") as fh:
+        _check_dicom_stream(fh, path.stat().st_size)
+
+
+def _check_dicom_stream(fh: BinaryIO, size: int) -> None:
+    head = fh.read(132)
+    if head[128:132] != b"DICM":
+        raise FileRefused(_("This is not a DICOM image."))
+    if any(head[:128]):
+        raise FileRefused(
+            _(
+                "This DICOM file's 128-byte preamble is not empty; it could hide a program. "
+                "Please export the images again from the imaging software."
+            )
+        )
+    fh.seek(0)
+    try:
+        # Large values (the pixels) are not read into memory, only skipped over; their
+        # declared lengths are checked against the file size below.
+        ds = pydicom.dcmread(fh, defer_size=4096)
+        ds.file_meta.TransferSyntaxUID  # noqa: B018 - must be present
+        last_end = 0
+        for raw in ds.elements():
+            tell = getattr(raw, "value_tell", None)
+            length = getattr(raw, "length", 0)
+            if tell is not None and length not in (None, 0xFFFFFFFF):
+                last_end = max(last_end, tell + length)
+    except FileRefused:
+        raise
+    except (InvalidDicomError, EOFError, AttributeError, KeyError, ValueError, OSError, TypeError):
+        raise FileRefused(DAMAGED) from None
+    if last_end > size:
+        raise FileRefused(DAMAGED)
+
+
+# --- ZIP of DICOM ------------------------------------------------------------------------
+
+
+def _check_zip(path: Path, kind: str, tail: bytes) -> None:
+    max_entries = _limit("UPLOAD_ZIP_MAX_ENTRIES", 5000)
+    max_total = _limit("UPLOAD_ZIP_MAX_UNCOMPRESSED_BYTES", 2 * 1024**3)
+    max_ratio = _limit("UPLOAD_ZIP_MAX_RATIO", 100)
+    size = path.stat().st_size
+    try:
+        with zipfile.ZipFile(path) as zf:
+            infos = zf.infolist()
+            if not infos or all(info.is_dir() for info in infos):
+                raise FileRefused(_("The archive is empty."))
+            if len(infos) > max_entries:
+                raise FileRefused(
+                    _("The archive holds too many files (more than %(n)d). Please split it.")
+                    % {"n": max_entries}
+                )
+            if min(info.header_offset for info in infos) != 0:
+                raise FileRefused(_("The archive has something hidden in front of it."))
+            total = sum(info.file_size for info in infos)
+            if total > max_total or total > size * max_ratio:
+                raise FileRefused(
+                    _("The archive unpacks to far too much data, so we can't open it safely.")
+                )
+            found_dicom = False
+            for info in infos:
+                _check_zip_entry_header(info, max_ratio)
+                if info.is_dir():
+                    continue
+                found_dicom |= _check_zip_entry_content(zf, info)
+            if not found_dicom:
+                raise FileRefused(_("The archive holds no DICOM images."))
+            if zf.testzip() is not None:
+                raise FileRefused(DAMAGED)
+    except FileRefused:
+        raise
+    except (
+        zipfile.BadZipFile,
+        zipfile.LargeZipFile,
+        EOFError,
+        OSError,
+        ValueError,
+        NotImplementedError,
+    ):
+        raise FileRefused(DAMAGED) from None
+
+
+def _check_zip_entry_header(info: zipfile.ZipInfo, max_ratio: int) -> None:
+    name = info.filename
+    parts = PurePosixPath(name.replace("\\", "/")).parts
+    if (
+        name.startswith(("/", "\\"))
+        or (len(name) > 1 and name[1] == ":")
+        or ".." in parts
+        or "\x00" in name
+    ):
+        raise FileRefused(
+            _("The archive contains an unsafe file path (%(name)s).") % {"name": name[:80]}
+        )
+    if stat.S_ISLNK(info.external_attr >> 16):
+        raise FileRefused(
+            _("The archive contains a link (%(name)s), which we don't accept.")
+            % {"name": name[:80]}
+        )
+    if info.flag_bits & 0x1:
+        raise FileRefused(_("The archive is protected by a password. Please send it without one."))
+    if info.file_size > max(info.compress_size, 1) * max_ratio:
+        raise FileRefused(
+            _("The archive unpacks to far too much data, so we can't open it safely.")
+        )
+    if PurePosixPath(name.lower()).suffix in _ARCHIVE_SUFFIXES:
+        raise FileRefused(_nested(name))
+
+
+def _nested(name: str) -> str:
+    return _("The archive contains another archive (%(name)s). Please unpack it first.") % {
+        "name": name[:80]
+    }
+
+
+def _check_zip_entry_content(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> bool:
+    """True for a DICOM entry; plain text (a README) is allowed; anything else refused."""
+    with zf.open(info) as entry:
+        head = entry.read(2048)
+    if head.startswith(_ARCHIVE_HEADS) or head[257:262] == b"ustar":
+        raise FileRefused(_nested(info.filename))
+    if (
+        head.startswith(_EXECUTABLE_HEADS)
+        or magic.from_buffer(head, mime=True) in _EXECUTABLE_MIMES
+    ):
+        raise FileRefused(
+            _("The archive contains a program (%(name)s). Please send only the image files.")
+            % {"name": info.filename[:80]}
+        )
+    if head[128:132] == b"DICM":
+        with zf.open(info) as entry:
+            try:
+                _check_dicom_stream(entry, info.file_size)
+            except FileRefused as refused:
+                raise FileRefused(f"{info.filename[:80]}: {refused.reason}") from None
+        return True
+    if info.file_size == 0 or magic.from_buffer(head, mime=True) == "text/plain":
+        if any(marker in head.lower() for marker in _MARKUP):
+            raise FileRefused(_("The archive contains web page or script code."))
+        return False
+    raise FileRefused(
+        _("The archive contains %(name)s, which is not a DICOM image.")
+        % {"name": info.filename[:80]}
+    )

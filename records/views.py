@@ -1,0 +1,108 @@
+"""The upload endpoints of the intake page and the audited download for staff."""
+
+import uuid
+
+from django.core.exceptions import PermissionDenied
+from django.http import (
+    HttpRequest,
+    HttpResponse,
+    HttpResponseRedirect,
+    JsonResponse,
+)
+from django.shortcuts import get_object_or_404
+from django.template.defaultfilters import filesizeformat
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_POST
+
+from records.forms import DocumentUploadForm
+from records.models import Document
+from records.services import (
+    DocumentUnavailable,
+    clean_original_name,
+    document_download_response,
+    draft_document_delete,
+    draft_file_add,
+    draft_for_request,
+)
+from records.validation import FileRefused
+
+
+def document_json(document: Document) -> dict:
+    return {
+        "id": str(document.public_id),
+        "name": document.original_name,
+        "size": document.size,
+        "size_display": filesizeformat(document.size),
+        "category": document.category,
+        "category_display": str(document.get_category_display()),
+        "status": document.status,
+        "status_display": str(document.get_status_display()),
+        "delete_url": reverse("records:upload_delete", args=[document.public_id]),
+    }
+
+
+@never_cache
+@require_POST
+def upload_create(request: HttpRequest) -> JsonResponse:
+    """One file into this browser's draft; JSON with the stored file or the reason not."""
+    form = DocumentUploadForm(request.POST, request.FILES)
+    if not form.is_valid():
+        if "file" in form.errors:
+            return JsonResponse({"error": _("Please choose a file to upload.")}, status=400)
+        return JsonResponse(
+            {"error": _("Please choose what kind of document this is.")}, status=400
+        )
+    upload = form.cleaned_data["file"]
+    draft = draft_for_request(request, create=True)
+    try:
+        document = draft_file_add(
+            draft=draft, category=form.cleaned_data["category"], upload=upload
+        )
+    except FileRefused as refused:
+        return JsonResponse(
+            {"error": refused.reason, "name": clean_original_name(upload.name)}, status=400
+        )
+    return JsonResponse(document_json(document), status=201)
+
+
+@never_cache
+@require_POST
+def upload_delete(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    draft = draft_for_request(request, create=False)
+    if draft is None or not draft_document_delete(draft=draft, public_id=public_id):
+        if _wants_json(request):
+            return JsonResponse({"error": _("That file is not in your submission.")}, status=404)
+        return HttpResponse(status=404)
+    if _wants_json(request):
+        return JsonResponse({"deleted": str(public_id)})
+    return HttpResponseRedirect("/submit/")
+
+
+def _wants_json(request: HttpRequest) -> bool:
+    return "application/json" in request.headers.get("Accept", "")
+
+
+@never_cache
+@require_GET
+def document_download(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    """Staff download (mounted inside the two-factor admin): permission, then audit."""
+    if not (request.user.is_active and request.user.is_staff) or not request.user.has_perm(
+        "records.view_document"
+    ):
+        raise PermissionDenied
+    document = get_object_or_404(Document.objects.select_related("patient"), public_id=public_id)
+    try:
+        return document_download_response(
+            document=document,
+            request=request,
+            actor=request.user,
+            actor_label=request.user.get_username(),
+        )
+    except DocumentUnavailable as unavailable:
+        return HttpResponse(
+            unavailable.reason,
+            status=409 if unavailable.changed else 404,
+            content_type="text/plain; charset=utf-8",
+        )
