@@ -1,0 +1,107 @@
+"""Turns a page's content into what its template shows: charts, table rows, JSON-LD."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.conf import settings
+from django.utils.safestring import SafeString, mark_safe
+
+from content.charts import range_chart
+from content.models import FAQ, BalanceSide, SectionKind
+from content.selectors import PageContent
+from navigation.eligibility import CRITERIA
+
+# Badge colours by evidence level (Bootstrap classes with AA contrast).
+EVIDENCE_BADGES = {
+    "strong": "text-bg-success",
+    "good": "text-bg-success",
+    "available": "text-bg-primary",
+    "limited": "text-bg-warning",
+    "excluded": "text-bg-danger",
+}
+_JSON_SCRIPT_ESCAPES = {ord("<"): "\\u003C", ord(">"): "\\u003E", ord("&"): "\\u0026"}
+
+
+def canonical_url(path: str) -> str:
+    return f"{settings.SITE_URL}{path}"
+
+
+def json_ld(content: PageContent) -> SafeString:
+    page = content.page
+    url = canonical_url(page.path)
+    web_page: dict[str, Any] = {
+        "@type": "MedicalWebPage",
+        "@id": url,
+        "url": url,
+        "name": page.title,
+        "description": page.summary,
+        "inLanguage": "en",
+        "dateModified": page.updated_at.isoformat(),
+        "about": {"@type": "MedicalCondition", "name": page.condition},
+        "mentions": {"@type": "MedicalTherapy", "name": page.therapy},
+        "publisher": {"@type": "Organization", "name": "CancerFax"},
+    }
+    if page.last_reviewed:
+        web_page["lastReviewed"] = page.last_reviewed.isoformat()
+    if page.clinical_reviewer:
+        web_page["reviewedBy"] = {"@type": "Person", "name": page.clinical_reviewer}
+    graph: list[dict[str, Any]] = [web_page]
+    faqs = [item for item in content.items_of(SectionKind.FAQ) if isinstance(item, FAQ)]
+    if faqs:
+        graph.append(
+            {
+                "@type": "FAQPage",
+                "@id": f"{url}#faq",
+                "url": url,
+                "mainEntity": [
+                    {
+                        "@type": "Question",
+                        "name": faq.question,
+                        "acceptedAnswer": {"@type": "Answer", "text": faq.answer},
+                    }
+                    for faq in faqs
+                ],
+            }
+        )
+    data = json.dumps({"@context": "https://schema.org", "@graph": graph}, ensure_ascii=False)
+    # Escaped like Django's json_script, so no text can close the script element.
+    return mark_safe(data.translate(_JSON_SCRIPT_ESCAPES))  # noqa: S308
+
+
+def page_context(content: PageContent, *, csp_nonce: Any, preview: bool = False) -> dict:
+    sections = []
+    for block in content.sections:
+        kind = block.section.kind
+        extra: dict[str, Any] = {}
+        if kind == SectionKind.EVIDENCE:
+            extra["outcomes"] = [(item, range_chart(item)) for item in block.items]
+        elif kind == SectionKind.BALANCE:
+            extra["benefits"] = [i for i in block.items if i.side == BalanceSide.BENEFIT]
+            extra["limitations"] = [i for i in block.items if i.side == BalanceSide.LIMITATION]
+        elif kind == SectionKind.ELIGIBILITY:
+            # The same rules the pre-screen runs, so the page and the engine agree.
+            extra["criteria"] = [
+                (criterion, EVIDENCE_BADGES[criterion.evidence]) for criterion in CRITERIA
+            ]
+        elif kind == SectionKind.LIBRARY:
+            extra["related_pages"] = content.related_pages
+        sections.append(
+            {
+                "section": block.section,
+                "items": block.items,
+                "template": f"content/sections/{kind}.html",
+                **extra,
+            }
+        )
+    return {
+        "page": content.page,
+        "sections": sections,
+        "json_ld": json_ld(content),
+        "canonical_url": canonical_url(content.page.path),
+        "csp_nonce": csp_nonce,
+        "preview": preview,
+        # The cached copy is rendered without a request; no per-visitor messages in it.
+        "messages": (),
+    }
