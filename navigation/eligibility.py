@@ -261,7 +261,7 @@ def parse_profile(
             errors.setdefault("__all__", []).append("Field names must be strings.")
             continue
         if name not in FIELD_NAMES:
-            close = difflib.get_close_matches(name, FIELD_NAMES, n=1)
+            close = difflib.get_close_matches(name, FIELD_NAMES, n=1, cutoff=0.5)
             hint = f' Did you mean "{close[0]}"?' if close else ""
             errors[name] = [f"Unknown field.{hint}"]
             continue
