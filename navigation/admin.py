@@ -1,8 +1,474 @@
-from django.contrib import admin
+"""The coordinators' admin: the case queue, the case page, review tasks and centres.
 
-from navigation.models import Case
+The queue reads in a fixed number of queries whatever the page size (`list_select_related`,
+the due time as a subquery) and never counts a large table in full (estimated counts).
+Actions and the case page's forms call services; nothing here writes a status itself.
+"""
+
+from datetime import timedelta
+
+from django.contrib import admin, messages
+from django.db.models import Q, QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.timesince import timesince
+
+from navigation import eligibility, services, views
+from navigation.forms import (
+    CaseNoteForm,
+    CaseTransitionForm,
+    CentreAdminForm,
+    RecordsRequestForm,
+)
+from navigation.matching import centres_rank
+from navigation.models import Case, CaseStatus, Centre, Outbox, ReviewTask
+from navigation.selectors import (
+    EstimatedCountPaginator,
+    case_documents,
+    case_queue,
+    case_timeline,
+    her2_q,
+)
+from navigation.summary import profile_rows, summary_is_stale
+from records.models import AuditEvent, ClinicalProfile
+
+# --- queue filters -----------------------------------------------------------------------
+
+
+class MyCasesFilter(admin.SimpleListFilter):
+    title = "my cases"
+    parameter_name = "mine"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "Assigned to me"), ("unassigned", "Unassigned")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(assignee=request.user)
+        if self.value() == "unassigned":
+            return queryset.filter(assignee__isnull=True)
+        return queryset
+
+
+class OutcomeFilter(admin.SimpleListFilter):
+    title = "pre-screen outcome"
+    parameter_name = "outcome"
+
+    def lookups(self, request, model_admin):
+        return [(o.value, o.value.replace("_", " ")) for o in eligibility.Outcome] + [
+            ("none", "not screened yet")
+        ]
+
+    def queryset(self, request, queryset):
+        if self.value() == "none":
+            return queryset.filter(prescreen_outcome="")
+        if self.value():
+            return queryset.filter(prescreen_outcome=self.value())
+        return queryset
+
+
+class Her2Filter(admin.SimpleListFilter):
+    title = "HER2"
+    parameter_name = "her2"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("positive", "Positive"),
+            ("negative", "Negative"),
+            ("equivocal", "Equivocal"),
+            ("unknown", "Not known"),
+        ]
+
+    def queryset(self, request, queryset):
+        if self.value():
+            return queryset.filter(her2_q("" if self.value() == "unknown" else self.value()))
+        return queryset
+
+
+class LaurenFilter(admin.SimpleListFilter):
+    title = "Lauren type"
+    parameter_name = "lauren"
+
+    def lookups(self, request, model_admin):
+        return list(ClinicalProfile.Lauren.choices) + [("unknown", "Not known")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "unknown":
+            return queryset.filter(
+                Q(patient__profile__isnull=True) | Q(patient__profile__lauren_type="")
+            )
+        if self.value():
+            return queryset.filter(patient__profile__lauren_type=self.value())
+        return queryset
+
+
+class StageFilter(admin.SimpleListFilter):
+    title = "stage"
+    parameter_name = "stage"
+    groups = ("I", "II", "III", "IV")
+
+    def lookups(self, request, model_admin):
+        return [(g, f"Stage {g}") for g in self.groups] + [("unknown", "Not known")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "unknown":
+            return queryset.filter(
+                Q(patient__profile__isnull=True) | Q(patient__profile__stage="")
+            )
+        if self.value() in self.groups:
+            stages = [self.value() + sub for sub in ("", "A", "B", "C")]
+            return queryset.filter(patient__profile__stage__in=stages)
+        return queryset
+
+
+class MissingFilter(admin.SimpleListFilter):
+    title = "missing records"
+    parameter_name = "missing"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "Some missing"), ("no", "Complete")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(missing_records_count__gt=0)
+        if self.value() == "no":
+            return queryset.filter(missing_records_count=0)
+        return queryset
+
+
+class DueFilter(admin.SimpleListFilter):
+    title = "review due"
+    parameter_name = "due"
+
+    def lookups(self, request, model_admin):
+        return [("overdue", "Overdue"), ("24h", "Due within 24 hours"), ("none", "No open task")]
+
+    def queryset(self, request, queryset):
+        now = timezone.now()
+        if self.value() == "overdue":
+            return queryset.filter(review_due_at__lt=now)
+        if self.value() == "24h":
+            return queryset.filter(review_due_at__gte=now, review_due_at__lt=now + timedelta(1))
+        if self.value() == "none":
+            return queryset.filter(review_due_at__isnull=True)
+        return queryset
+
+
+class AgeFilter(admin.SimpleListFilter):
+    title = "age"
+    parameter_name = "age"
+
+    def lookups(self, request, model_admin):
+        return [("1", "Less than a day"), ("7", "Less than a week"), ("old", "A week or more")]
+
+    def queryset(self, request, queryset):
+        now = timezone.now()
+        if self.value() in ("1", "7"):
+            return queryset.filter(created_at__gte=now - timedelta(days=int(self.value())))
+        if self.value() == "old":
+            return queryset.filter(created_at__lt=now - timedelta(days=7))
+        return queryset
+
+
+# --- the case admin ----------------------------------------------------------------------
+
+
+def _profile(case: Case) -> ClinicalProfile | None:
+    try:
+        return case.patient.profile
+    except ClinicalProfile.DoesNotExist:
+        return None
 
 
 @admin.register(Case)
 class CaseAdmin(admin.ModelAdmin):
-    list_display = ["reference", "status", "prescreen_outcome", "assignee", "created_at"]
+    list_display = [
+        "reference",
+        "age",
+        "status",
+        "prescreen_outcome",
+        "her2",
+        "lauren",
+        "stage",
+        "missing_records_count",
+        "assignee",
+        "due",
+    ]
+    list_filter = [
+        MyCasesFilter,
+        "status",
+        OutcomeFilter,
+        Her2Filter,
+        LaurenFilter,
+        StageFilter,
+        MissingFilter,
+        ("assignee", admin.RelatedOnlyFieldListFilter),
+        DueFilter,
+        AgeFilter,
+    ]
+    search_fields = ["=reference", "patient__full_name", "=patient__email"]
+    search_help_text = "Case reference (exact), patient name, or email address (exact)."
+    list_select_related = ["patient__profile", "assignee"]
+    list_per_page = 100
+    show_full_result_count = False
+    show_facets = admin.ShowFacets.NEVER
+    paginator = EstimatedCountPaginator
+    ordering = ["-created_at"]
+    actions = ["assign_to_me", "start_review", "request_missing_records", "mark_not_suitable"]
+    fields = ["reference", "status", "assignee", "centre", "created_at", "updated_at"]
+    readonly_fields = ["reference", "status", "centre", "created_at", "updated_at"]
+    change_form_template = "admin/navigation/case/change_form.html"
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Case]:
+        return case_queue()
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        # Cases are opened by submissions only.
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        # Removing a case is an erasure, with its own confirmation flow.
+        return False
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "assignee":
+            kwargs["queryset"] = services_coordinators()
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    # Columns.
+    @admin.display(description="age", ordering="created_at")
+    def age(self, case: Case) -> str:
+        return timesince(case.created_at).split(",")[0]
+
+    @admin.display(description="HER2")
+    def her2(self, case: Case) -> str:
+        profile = _profile(case)
+        return (profile.her2_status if profile else "") or "?"
+
+    @admin.display(description="Lauren", ordering="patient__profile__lauren_type")
+    def lauren(self, case: Case) -> str:
+        profile = _profile(case)
+        return (profile.lauren_type if profile else "") or "?"
+
+    @admin.display(description="stage", ordering="patient__profile__stage")
+    def stage(self, case: Case) -> str:
+        profile = _profile(case)
+        return (profile.stage if profile else "") or "?"
+
+    @admin.display(description="due", ordering="review_due_at")
+    def due(self, case: Case) -> str:
+        if case.review_due_at is None:
+            return "—"
+        overdue = " (overdue)" if case.review_due_at < timezone.now() else ""
+        return f"{case.review_due_at:%Y-%m-%d %H:%M}{overdue}"
+
+    # Actions: each calls a service per case and reports what happened.
+    @admin.action(description="Assign to me", permissions=["change"])
+    def assign_to_me(self, request: HttpRequest, queryset: QuerySet[Case]) -> None:
+        count = sum(
+            services.case_assign(case=case, assignee=request.user, actor=request.user)
+            for case in queryset
+        )
+        self.message_user(request, f"{count} case(s) assigned to you.", messages.SUCCESS)
+
+    @admin.action(description="Start review", permissions=["change"])
+    def start_review(self, request: HttpRequest, queryset: QuerySet[Case]) -> None:
+        self._move(request, queryset, CaseStatus.UNDER_REVIEW, "Review started.")
+
+    @admin.action(description="Mark not suitable (alternatives offered)", permissions=["change"])
+    def mark_not_suitable(self, request: HttpRequest, queryset: QuerySet[Case]) -> None:
+        self._move(
+            request, queryset, CaseStatus.NOT_SUITABLE, "Not suitable: alternatives offered."
+        )
+
+    @admin.action(
+        description="Request the missing records from the patient", permissions=["change"]
+    )
+    def request_missing_records(self, request: HttpRequest, queryset: QuerySet[Case]) -> None:
+        sent = skipped = 0
+        for case in queryset:
+            if not case.missing_records or case.is_closed:
+                skipped += 1
+                continue
+            services.records_request_create(
+                case=case, items=list(case.missing_records), message="", actor=request.user
+            )
+            sent += 1
+        self.message_user(
+            request,
+            f"Records requested for {sent} case(s); {skipped} had nothing missing or are closed.",
+            messages.SUCCESS if sent else messages.WARNING,
+        )
+
+    def _move(self, request, queryset, to_status: str, note: str) -> None:
+        moved = refused = 0
+        for case in queryset:
+            if not services.transition_allowed(from_status=case.status, to_status=to_status):
+                refused += 1
+                continue
+            moved += services.case_transition(
+                case=case, to_status=to_status, actor=request.user, note=note
+            )
+        level = messages.SUCCESS if moved else messages.WARNING
+        self.message_user(
+            request, f"{moved} case(s) moved; {refused} could not make that move.", level
+        )
+
+    def save_model(self, request, obj: Case, form, change: bool) -> None:
+        # Only the assignee is editable here; it goes through the service for its history row.
+        if "assignee" not in form.changed_data:
+            return
+        original = Case.objects.get(pk=obj.pk)
+        if obj.assignee is None:
+            Case.objects.filter(pk=obj.pk).update(assignee=None)
+            services.case_event_record(case=original, actor=request.user, note="Unassigned.")
+        else:
+            services.case_assign(case=original, assignee=obj.assignee, actor=request.user)
+
+    # The case page and the staff views behind it, inside the admin's sign-in.
+    def get_urls(self):
+        wrap = self.admin_site.admin_view
+        return [
+            path(
+                "<int:case_id>/documents/<uuid:document_id>/",
+                wrap(views.case_document_download),
+                name="navigation_case_document",
+            ),
+            path(
+                "<int:case_id>/summary/",
+                wrap(views.case_summary_download),
+                name="navigation_case_summary",
+            ),
+            path(
+                "<int:case_id>/summary/build/",
+                wrap(views.case_build_summary),
+                name="navigation_case_build_summary",
+            ),
+            path(
+                "<int:case_id>/audit/", wrap(views.case_audit_view), name="navigation_case_audit"
+            ),
+            path(
+                "<int:case_id>/request-records/",
+                wrap(views.case_request_records),
+                name="navigation_case_request_records",
+            ),
+            path("<int:case_id>/notes/", wrap(views.case_add_note), name="navigation_case_note"),
+            path("<int:case_id>/move/", wrap(views.case_move), name="navigation_case_move"),
+            path(
+                "<int:case_id>/centre/",
+                wrap(views.case_choose_centre),
+                name="navigation_case_centre",
+            ),
+            *super().get_urls(),
+        ]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None) -> HttpResponse:
+        response = super().change_view(request, object_id, form_url, extra_context)
+        case = getattr(response, "context_data", {}).get("original")
+        if request.method == "GET" and response.status_code == 200 and case is not None:
+            views.audit(request, action=AuditEvent.Action.VIEW_CASE, case=case, target="case page")
+            response["Cache-Control"] = "no-store, private"
+        return response
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None:
+            context.update(self._case_page_context(obj))
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def _case_page_context(self, case: Case) -> dict:
+        profile = _profile(case)
+        result = case.prescreen_result or {}
+        missing_fields = [
+            {"field": name, "document": eligibility.FIELD_DOCUMENTS[name].words}
+            for name in result.get("missing", [])
+            if name in eligibility.FIELD_DOCUMENTS
+        ]
+        summary = getattr(case, "summary", None)
+        return {
+            "case": case,
+            "patient": case.patient,
+            "profile_rows": profile_rows(profile),
+            "treatment_history": profile.treatment_history if profile else "",
+            "prescreen": result,
+            "missing_fields": missing_fields,
+            "missing_records": services.missing_record_labels(case.missing_records),
+            "documents": case_documents(case),
+            "timeline": case_timeline(case),
+            "notes": case.notes.select_related("author").order_by("-created_at"),
+            "review_tasks": case.review_tasks.select_related("assignee"),
+            "records_requests": case.records_requests.select_related("requested_by").order_by(
+                "-created_at"
+            ),
+            "centre_matches": centres_rank(case=case),
+            "summary": summary,
+            "summary_stale": summary is not None and summary_is_stale(case),
+            "request_form": RecordsRequestForm(initial={"items": case.missing_records}),
+            "note_form": CaseNoteForm(),
+            "move_form": CaseTransitionForm(case=case),
+            "case_url": reverse("admin:navigation_case_change", args=[case.pk]),
+        }
+
+
+def services_coordinators():
+    from navigation.review import coordinators
+
+    return coordinators()
+
+
+@admin.register(Centre)
+class CentreAdmin(admin.ModelAdmin):
+    form = CentreAdminForm
+    list_display = [
+        "name",
+        "city",
+        "country",
+        "offers_adjuvant_cik",
+        "offers_cik_first_line",
+        "her2_experience",
+        "intraperitoneal_cik_trials",
+        "languages",
+        "is_example",
+        "active",
+    ]
+    list_filter = [
+        "active",
+        "is_example",
+        "offers_adjuvant_cik",
+        "offers_cik_first_line",
+        "her2_experience",
+        "intraperitoneal_cik_trials",
+        "country",
+    ]
+    search_fields = ["name", "city", "languages"]
+
+
+@admin.register(ReviewTask)
+class ReviewTaskAdmin(admin.ModelAdmin):
+    list_display = ["case", "kind", "assignee", "created_at", "due_at", "done_at", "notified_at"]
+    list_filter = ["kind", "done_at", ("assignee", admin.RelatedOnlyFieldListFilter)]
+    list_select_related = ["case", "assignee"]
+    search_fields = ["=case__reference"]
+    readonly_fields = ["case", "kind", "created_at", "notified_at", "reminded_at"]
+    fields = ["case", "kind", "assignee", "due_at", "done_at", "created_at", "notified_at"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+
+@admin.register(Outbox)
+class OutboxAdmin(admin.ModelAdmin):
+    """Read-only view of work waiting for the broker, for when the queue is down."""
+
+    list_display = ["kind", "case", "created_at", "sent_at", "attempts"]
+    list_filter = ["kind", "sent_at"]
+    list_select_related = ["case"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False

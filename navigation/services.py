@@ -21,6 +21,7 @@ from navigation.models import (
     CaseEvent,
     CaseNote,
     CaseStatus,
+    Centre,
     Outbox,
     RecordsRequest,
 )
@@ -250,3 +251,28 @@ def case_note_create(*, case: Case, author: AbstractBaseUser, text: str) -> Case
 def missing_record_labels(categories: list[str]) -> list[str]:
     labels = dict(DocumentCategory.choices)
     return [str(labels.get(category, category)) for category in categories]
+
+
+@transaction.atomic
+def case_centre_choose(*, case: Case, centre: Centre, actor: AbstractBaseUser | None) -> bool:
+    """Match the case to a centre: the case moves to "centre matched" (or, when it is there
+    already, the centre changes). False when the case had moved on meanwhile."""
+    if not centre.active:
+        raise ValueError("This centre is not active.")
+    if case.status == CaseStatus.CENTRE_MATCHED:
+        if case.centre_id == centre.pk:
+            return False
+        Case.objects.filter(pk=case.pk).update(centre=centre, updated_at=timezone.now())
+        case.centre = centre
+        case_event_record(case=case, actor=actor, note=f"Centre changed to {centre}.")
+        return True
+    moved = case_transition(
+        case=case,
+        to_status=CaseStatus.CENTRE_MATCHED,
+        actor=actor,
+        note=f"Centre matched: {centre}.",
+    )
+    if moved:
+        Case.objects.filter(pk=case.pk).update(centre=centre)
+        case.centre = centre
+    return moved

@@ -29,3 +29,17 @@ def rescreen_open_cases() -> int:
     from navigation.review import cases_rescreen
 
     return cases_rescreen()
+
+
+@shared_task(name="navigation.build_oncology_summary")
+def build_oncology_summary(case_id: int) -> None:
+    from navigation.summary import summary_build
+
+    summary_build(case_id=case_id)
+
+
+@shared_task(name="navigation.rebuild_stale_summaries")
+def rebuild_stale_summaries() -> int:
+    from navigation.summary import summaries_rebuild_stale
+
+    return summaries_rebuild_stale()

@@ -1,0 +1,102 @@
+"""Reads that repeat: the coordinators' queue, a case page's parts, estimated counts."""
+
+from django.core.paginator import Paginator
+from django.db import connections
+from django.db.models import Min, OuterRef, Q, QuerySet, Subquery
+from django.utils.functional import cached_property
+
+from navigation.models import Case, CaseEvent, ReviewTask
+from records.models import AuditEvent, ClinicalProfile, Document
+
+
+def case_queue() -> QuerySet[Case]:
+    """Cases with what the queue shows, in one query: the profile, the assignee and the due
+    time of the open review task (a correlated subquery, not one query per row)."""
+    due = (
+        ReviewTask.objects.filter(case=OuterRef("pk"), done_at__isnull=True)
+        .order_by()
+        .values("case")
+        .annotate(due=Min("due_at"))
+        .values("due")[:1]
+    )
+    return Case.objects.select_related("patient__profile", "assignee").annotate(
+        review_due_at=Subquery(due)
+    )
+
+
+def her2_q(status: str) -> Q:
+    """Profiles whose derived HER2 status is `status` ("" for unknown), as a database filter.
+
+    Mirrors ClinicalProfile.her2_status: the test scores win; without them, what was reported.
+    """
+    prefix = "patient__profile__"
+    ihc, ish = prefix + "her2_ihc", prefix + "her2_ish"
+    reported = prefix + "her2_reported_status"
+    has_reported = any(f.name == "her2_reported_status" for f in ClinicalProfile._meta.fields)
+    no_scores = Q(**{ihc: ""})
+    if status == "positive":
+        q = Q(**{ihc: "3+"}) | Q(**{ihc: "2+", ish: "positive"})
+        if has_reported:
+            q |= no_scores & Q(**{reported: "positive"})
+        return q
+    if status == "negative":
+        q = Q(**{f"{ihc}__in": ["0", "1+"]}) | Q(**{ihc: "2+", ish: "negative"})
+        if has_reported:
+            q |= no_scores & Q(**{reported: "negative"})
+        return q
+    if status == "equivocal":
+        q = Q(**{ihc: "2+"}) & ~Q(**{f"{ish}__in": ["positive", "negative"]})
+        if has_reported:
+            q |= no_scores & Q(**{reported: "equivocal"})
+        return q
+    unknown = Q(**{f"{prefix}isnull": True}) | no_scores
+    if has_reported:
+        unknown = Q(**{f"{prefix}isnull": True}) | (no_scores & Q(**{reported: ""}))
+    return unknown
+
+
+def case_documents(case: Case) -> QuerySet[Document]:
+    return Document.objects.filter(patient_id=case.patient_id).order_by("category", "uploaded_at")
+
+
+def case_timeline(case: Case) -> QuerySet[CaseEvent]:
+    return case.events.select_related("actor").order_by("at", "pk")
+
+
+def case_audit_trail(case: Case) -> QuerySet[AuditEvent]:
+    return AuditEvent.objects.filter(patient_ref=case.patient.public_id).order_by("-at", "-pk")
+
+
+def estimated_row_count(model, using: str = "default") -> int | None:
+    """PostgreSQL's planner estimate of a table's rows (no scan); None elsewhere."""
+    connection = connections[using]
+    if connection.vendor != "postgresql":
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT reltuples::bigint FROM pg_class WHERE oid = %s::regclass",
+            [model._meta.db_table],
+        )
+        row = cursor.fetchone()
+    return int(row[0]) if row and row[0] is not None and row[0] >= 0 else None
+
+
+class EstimatedCountPaginator(Paginator):
+    """Counts exactly up to a cap, and beyond it uses the table estimate.
+
+    COUNT(*) over a large table reads every row; the queue does not need the exact figure
+    once there are more cases than anyone pages through.
+    """
+
+    exact_up_to = 10_000
+
+    @cached_property
+    def count(self) -> int:
+        queryset = self.object_list
+        capped = queryset.order_by()[: self.exact_up_to + 1].count()
+        if capped <= self.exact_up_to:
+            return capped
+        estimate = estimated_row_count(queryset.model, using=queryset.db)
+        if estimate and not queryset.query.where:
+            return max(estimate, capped)
+        return capped

@@ -1,0 +1,257 @@
+"""The structured oncology summary: a PDF for the specialist centre, built with reportlab.
+
+Built from the clinical profile, the latest pre-screen, the document list and the treatment
+history; stored in private storage under a random name; rebuilt whenever the profile has
+changed since the last build (compared by the profile's `updated_at`).
+"""
+
+import hashlib
+import io
+import logging
+import uuid
+from datetime import datetime
+
+from django.core.files.base import ContentFile
+from django.core.files.storage import storages
+from django.db import transaction
+from django.utils import timezone
+from reportlab.lib import colors
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import getSampleStyleSheet
+from reportlab.lib.units import mm
+from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus.flowables import Flowable
+
+from navigation.models import Case, OncologySummary
+from navigation.services import case_event_record
+from records.models import ClinicalProfile, Document
+
+logger = logging.getLogger(__name__)
+
+UNKNOWN = "Not known"
+
+
+def _profile(case: Case) -> ClinicalProfile | None:
+    try:
+        return case.patient.profile
+    except ClinicalProfile.DoesNotExist:
+        return None
+
+
+def _yes_no(value: bool | None) -> str:
+    return UNKNOWN if value is None else ("Yes" if value else "No")
+
+
+def _text(value: object) -> str:
+    return UNKNOWN if value in (None, "") else str(value)
+
+
+def profile_rows(profile: ClinicalProfile | None) -> list[tuple[str, str]]:
+    """The profile as (question, answer) rows, in the order a clinician reads them."""
+    if profile is None:
+        return [("Clinical profile", "Not provided")]
+    p = profile
+    tnm = " ".join(f"{k}{v}" for k, v in (("T", p.tnm_t), ("N", p.tnm_n), ("M", p.tnm_m)) if v)
+    return [
+        ("Diagnosis date", _text(p.diagnosis_date)),
+        ("Stage (AJCC group)", _text(p.stage)),
+        ("TNM", tnm or UNKNOWN),
+        ("Lauren type", _text(p.get_lauren_type_display() if p.lauren_type else "")),
+        ("Signet ring cells", _yes_no(p.signet_ring)),
+        ("HER2 IHC", _text(p.her2_ihc)),
+        ("HER2 ISH", _text(p.get_her2_ish_display() if p.her2_ish else "")),
+        ("HER2 status", _text(p.her2_status)),
+        ("ECOG performance status", _text(p.ecog)),
+        ("Severe malnutrition / weight loss", _yes_no(p.severe_malnutrition)),
+        ("Surgery", _text(p.get_gastrectomy_display() if p.gastrectomy else "")),
+        ("Surgery date", _text(p.surgery_date)),
+        ("Curative intent", _yes_no(p.curative_intent)),
+        ("Distant metastasis", _yes_no(p.metastatic)),
+        ("Peritoneal involvement", _yes_no(p.peritoneal_metastasis)),
+        ("Completed lines of systemic therapy", _text(p.prior_lines)),
+        (
+            "First-line regimen",
+            _text(p.get_first_line_regimen_display() if p.first_line_regimen else ""),
+        ),
+        ("Trastuzumab", _yes_no(p.trastuzumab)),
+    ]
+
+
+def _table(rows: list[list], widths: list[float]) -> Table:
+    table = Table(rows, colWidths=widths, repeatRows=1)
+    table.setStyle(
+        TableStyle(
+            [
+                ("FONT", (0, 0), (-1, 0), "Helvetica-Bold"),
+                ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e9ecef")),
+                ("GRID", (0, 0), (-1, -1), 0.25, colors.grey),
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+            ]
+        )
+    )
+    return table
+
+
+def render_summary_pdf(case: Case, documents: list[Document], now: datetime) -> bytes:
+    styles = getSampleStyleSheet()
+    body, heading = styles["BodyText"], styles["Heading2"]
+
+    def para(text: object) -> Paragraph:
+        # Paragraph reads a small markup language: escape what the patient typed.
+        escaped = str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+        return Paragraph(escaped, body)
+
+    profile = _profile(case)
+    patient = case.patient
+    story: list[Flowable] = [
+        Paragraph(f"Oncology summary — case {case.reference}", styles["Title"]),
+        para(f"Prepared {now:%Y-%m-%d %H:%M} UTC by the CancerFax navigator care team."),
+        Spacer(1, 4 * mm),
+        Paragraph("Patient", heading),
+        _table(
+            [
+                [para("Field"), para("Value")],
+                [para("Name"), para(patient.full_name)],
+                [para("Date of birth"), para(patient.date_of_birth)],
+                [para("Country"), para(patient.country)],
+                [para("Preferred language"), para(patient.preferred_language)],
+            ],
+            [60 * mm, 110 * mm],
+        ),
+        Paragraph("Clinical profile (as reported)", heading),
+        _table(
+            [[para("Question"), para("Answer")]]
+            + [[para(q), para(a)] for q, a in profile_rows(profile)],
+            [60 * mm, 110 * mm],
+        ),
+        Paragraph("Pre-screen against the CIK gastric cancer table", heading),
+    ]
+    result = case.prescreen_result or {}
+    story.append(
+        para(
+            f"Outcome: {result.get('outcome', UNKNOWN)}"
+            + (" (provisional)" if result.get("provisional") else "")
+            + f"; rule set {result.get('rule_set_version', case.prescreen_rule_set_version)}."
+        )
+    )
+    criteria = result.get("criteria", [])
+    if criteria:
+        story.append(
+            _table(
+                [[para("Criterion"), para("Evidence"), para("Status")]]
+                + [
+                    [
+                        para(c.get("factor", c.get("id"))),
+                        para(c.get("evidence")),
+                        para(c["status"]),
+                    ]
+                    for c in criteria
+                ],
+                [100 * mm, 35 * mm, 35 * mm],
+            )
+        )
+    story.append(Paragraph("Treatment history", heading))
+    history = profile.treatment_history.strip() if profile else ""
+    story.append(para(history or "None given."))
+    story.append(Paragraph("Documents received", heading))
+    if documents:
+        story.append(
+            _table(
+                [[para("Category"), para("Uploaded"), para("Size"), para("Scan")]]
+                + [
+                    [
+                        para(d.get_category_display()),
+                        para(f"{d.uploaded_at:%Y-%m-%d}"),
+                        para(f"{d.size:,} bytes"),
+                        para(d.get_status_display()),
+                    ]
+                    for d in documents
+                ],
+                [70 * mm, 30 * mm, 35 * mm, 35 * mm],
+            )
+        )
+    else:
+        story.append(para("No documents yet."))
+    if case.missing_records:
+        story.append(Paragraph("Records still missing", heading))
+        story.append(para(", ".join(case.missing_records)))
+    buffer = io.BytesIO()
+    SimpleDocTemplate(
+        buffer,
+        pagesize=A4,
+        title=f"Oncology summary {case.reference}",
+        author="CancerFax navigator",
+        leftMargin=20 * mm,
+        rightMargin=20 * mm,
+    ).build(story)
+    return buffer.getvalue()
+
+
+def summary_is_stale(case: Case) -> bool:
+    """True when there is no summary yet or the profile changed after the last build."""
+    try:
+        summary = case.summary
+    except OncologySummary.DoesNotExist:
+        return True
+    profile = _profile(case)
+    return profile is not None and profile.updated_at > summary.profile_updated_at
+
+
+def summary_build(*, case_id: int, force: bool = False) -> OncologySummary | None:
+    """Build (or rebuild, when stale) the case's summary PDF. Idempotent: an up-to-date
+    summary is left alone. None when the case is gone."""
+    now = timezone.now()
+    storage = storages["private"]
+    old_name = new_name = ""
+    try:
+        with transaction.atomic():
+            case = (
+                Case.objects.select_for_update(of=("self",))
+                .select_related("patient")
+                .filter(pk=case_id)
+                .first()
+            )
+            if case is None:
+                return None
+            existing = OncologySummary.objects.filter(case=case).first()
+            if existing is not None and not force and not summary_is_stale(case):
+                return existing
+            profile = _profile(case)
+            documents = list(Document.objects.filter(patient_id=case.patient_id))
+            pdf = render_summary_pdf(case, documents, now)
+            new_name = storage.save(f"summaries/{uuid.uuid4().hex}.pdf", ContentFile(pdf))
+            values = {
+                "storage_name": new_name,
+                "sha256": hashlib.sha256(pdf).hexdigest(),
+                "built_at": now,
+                "profile_updated_at": profile.updated_at if profile else now,
+            }
+            if existing is None:
+                summary = OncologySummary.objects.create(case=case, **values)
+            else:
+                old_name = existing.storage_name
+                for key, value in values.items():
+                    setattr(existing, key, value)
+                existing.save(update_fields=list(values))
+                summary = existing
+            case_event_record(
+                case=case, note="Oncology summary " + ("rebuilt." if old_name else "built.")
+            )
+    except BaseException:
+        # The row was not written: the new file must not linger in private storage.
+        if new_name:
+            storage.delete(new_name)
+        raise
+    if old_name:
+        storage.delete(old_name)
+    return summary
+
+
+def summaries_rebuild_stale() -> int:
+    """Rebuild every existing summary whose profile changed since it was built."""
+    rebuilt = 0
+    for summary in OncologySummary.objects.select_related("case__patient__profile"):
+        if summary_is_stale(summary.case):
+            summary_build(case_id=summary.case_id)
+            rebuilt += 1
+    return rebuilt

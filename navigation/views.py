@@ -1,0 +1,186 @@
+"""Staff views behind the case page: audited downloads, the audit trail, and the forms.
+
+They are mounted inside the admin (`CaseAdmin.get_urls`, wrapped by `admin_view`), so the
+admin's sign-in and second factor guard them; each also checks the model permission, so a
+content editor gets 403. Every view of patient data writes one audit row.
+"""
+
+from django.contrib import admin, messages
+from django.contrib.auth.decorators import permission_required
+from django.core.exceptions import PermissionDenied
+from django.core.files.storage import storages
+from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
+
+from navigation import services
+from navigation.forms import CaseNoteForm, CaseTransitionForm, CentreChoiceForm, RecordsRequestForm
+from navigation.models import Case
+from navigation.selectors import case_audit_trail
+from navigation.summary import summary_build
+from records.audit import audit_record
+from records.models import AuditEvent, Document
+from records.services import DocumentUnavailable, document_download_response
+
+
+def audit(request: HttpRequest, *, action: str, case: Case, target: str) -> None:
+    """One append-only audit row for this view of the case's patient data."""
+    audit_record(
+        actor=request.user,
+        actor_label=request.user.get_username(),
+        action=action,
+        patient=case.patient,
+        target=target,
+        request=request,
+    )
+
+
+def _case(request: HttpRequest, case_id: int, perm: str) -> Case:
+    if not request.user.has_perm(perm):
+        raise PermissionDenied
+    return get_object_or_404(Case.objects.select_related("patient"), pk=case_id)
+
+
+def _back(case: Case) -> HttpResponseRedirect:
+    return HttpResponseRedirect(reverse("admin:navigation_case_change", args=[case.pk]))
+
+
+def _private(response: HttpResponse) -> HttpResponse:
+    response["Cache-Control"] = "no-store, private"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@require_GET
+@permission_required("records.view_document", raise_exception=True)
+def case_document_download(request: HttpRequest, case_id: int, document_id) -> HttpResponse:
+    case = _case(request, case_id, "navigation.view_case")
+    document = get_object_or_404(Document, public_id=document_id, patient_id=case.patient_id)
+    try:
+        return document_download_response(
+            document=document,
+            request=request,
+            actor=request.user,
+            actor_label=request.user.get_username(),
+        )
+    except DocumentUnavailable as exc:
+        messages.error(request, exc.reason)
+        return _private(HttpResponse(exc.reason, status=409 if exc.changed else 404))
+
+
+@require_GET
+def case_summary_download(request: HttpRequest, case_id: int) -> HttpResponse:
+    case = _case(request, case_id, "navigation.view_oncologysummary")
+    # Always the summary of the current profile: rebuilt here if the profile changed.
+    summary = summary_build(case_id=case.pk)
+    audit(request, action=AuditEvent.Action.DOWNLOAD_SUMMARY, case=case, target=case.reference)
+    response = FileResponse(
+        storages["private"].open(summary.storage_name, "rb"),
+        as_attachment=True,
+        filename=f"oncology-summary-{case.reference}.pdf",
+        content_type="application/pdf",
+    )
+    return _private(response)
+
+
+@require_GET
+def case_audit_view(request: HttpRequest, case_id: int) -> HttpResponse:
+    case = _case(request, case_id, "records.view_auditevent")
+    audit(request, action=AuditEvent.Action.VIEW_RECORDS, case=case, target="audit trail")
+    context = {
+        **admin.site.each_context(request),
+        "case": case,
+        "events": case_audit_trail(case).select_related("actor")[:500],
+        "title": f"Audit trail of case {case.reference}",
+        "opts": Case._meta,
+    }
+    return _private(TemplateResponse(request, "admin/navigation/case/audit.html", context))
+
+
+@require_POST
+def case_request_records(request: HttpRequest, case_id: int) -> HttpResponse:
+    case = _case(request, case_id, "navigation.add_recordsrequest")
+    form = RecordsRequestForm(request.POST)
+    if not form.is_valid():
+        for error in form.errors.get("__all__", []) + sum(form.errors.values(), []):
+            messages.error(request, error)
+        return _back(case)
+    try:
+        services.records_request_create(
+            case=case,
+            items=form.cleaned_data["all_items"],
+            message=form.cleaned_data["message"],
+            actor=request.user,
+        )
+    except ValueError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, "Records requested: the patient has been emailed.")
+    return _back(case)
+
+
+@require_POST
+def case_add_note(request: HttpRequest, case_id: int) -> HttpResponse:
+    case = _case(request, case_id, "navigation.add_casenote")
+    form = CaseNoteForm(request.POST)
+    if form.is_valid():
+        services.case_note_create(case=case, author=request.user, text=form.cleaned_data["text"])
+        messages.success(request, "Note added.")
+    else:
+        messages.error(request, "A note cannot be empty.")
+    return _back(case)
+
+
+@require_POST
+def case_move(request: HttpRequest, case_id: int) -> HttpResponse:
+    case = _case(request, case_id, "navigation.change_case")
+    form = CaseTransitionForm(request.POST, case=case)
+    if not form.is_valid():
+        messages.error(request, "That move is not possible from the case's current step.")
+        return _back(case)
+    moved = services.case_transition(
+        case=case,
+        to_status=form.cleaned_data["to_status"],
+        actor=request.user,
+        note=form.cleaned_data["note"],
+    )
+    if moved:
+        messages.success(request, f"Case moved to {case.get_status_display()}.")
+    else:
+        messages.warning(request, "Someone else moved this case first; nothing changed.")
+    return _back(case)
+
+
+@require_POST
+def case_choose_centre(request: HttpRequest, case_id: int) -> HttpResponse:
+    case = _case(request, case_id, "navigation.change_case")
+    form = CentreChoiceForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose an active centre.")
+        return _back(case)
+    try:
+        changed = services.case_centre_choose(
+            case=case, centre=form.cleaned_data["centre"], actor=request.user
+        )
+    except services.TransitionNotAllowed as exc:
+        messages.error(request, str(exc))
+    else:
+        if changed:
+            messages.success(request, f"Centre matched: {form.cleaned_data['centre']}.")
+        else:
+            messages.warning(request, "Nothing changed.")
+    return _back(case)
+
+
+@require_POST
+def case_build_summary(request: HttpRequest, case_id: int) -> HttpResponse:
+    case = _case(request, case_id, "navigation.add_oncologysummary")
+    summary_build(case_id=case.pk, force=True)
+    messages.success(request, "Oncology summary built.")
+    if services.transition_allowed(from_status=case.status, to_status="summary_prepared"):
+        services.case_transition(
+            case=case, to_status="summary_prepared", actor=request.user, note="Summary prepared."
+        )
+    return _back(case)
