@@ -213,13 +213,16 @@ _PDF_ACTIVE_KEYS = {
     "/EmbeddedFile": _("embedded files"),
     "/EF": _("embedded files"),
     "/RichMedia": _("embedded media"),
+    "/RichMediaContent": _("embedded media"),
     "/XFA": _("an interactive form with scripts"),
     "/AA": _("actions that run automatically"),
 }
+# A link the reader clicks is fine; a web address opened on its own is not.
+_PDF_OPENING_ACTIONS = {"/URI": _("an action that opens a web address")}
+_PDF_MEDIA_SUBTYPES = {"/RichMedia", "/Movie", "/Sound", "/Screen", "/3D", "/FileAttachment"}
 _PDF_BAD_ACTIONS = {
     "/JavaScript": _("JavaScript"),
     "/Launch": _("an action that starts a program"),
-    "/URI": _("an action that opens a web address"),
     "/SubmitForm": _("an action that sends data away"),
     "/ImportData": _("an action that imports data"),
     "/GoToR": _("an action that opens another file"),
@@ -256,20 +259,48 @@ def _check_pdf(path: Path, kind: str, tail: bytes) -> None:
             if len(pdf.pages) == 0:
                 raise FileRefused(_("This PDF has no pages."))
             for obj in pdf.objects:
-                if isinstance(obj, (pikepdf.Dictionary, pikepdf.Stream)):
-                    _check_pdf_dictionary(obj)
+                _walk_pdf_object(obj)
         except pikepdf.PdfError:
             raise FileRefused(DAMAGED) from None
 
 
+def _walk_pdf_object(obj: pikepdf.Object, depth: int = 0) -> None:
+    """Check an indirect object and the direct objects nested in it (indirect children
+    are visited on their own by the caller's loop over every object)."""
+    if depth > 64:
+        raise FileRefused(DAMAGED)
+    if isinstance(obj, pikepdf.Stream):
+        _check_pdf_dictionary(obj.stream_dict)
+        children = list(obj.stream_dict.values())
+    elif isinstance(obj, pikepdf.Dictionary):
+        _check_pdf_dictionary(obj)
+        children = list(obj.values())
+    elif isinstance(obj, pikepdf.Array):
+        children = list(obj)
+    else:
+        return
+    for child in children:
+        if isinstance(child, (pikepdf.Dictionary, pikepdf.Array, pikepdf.Stream)) and not (
+            child.is_indirect
+        ):
+            _walk_pdf_object(child, depth + 1)
+
+
 def _check_pdf_dictionary(obj: pikepdf.Object) -> None:
     keys = set(obj.keys())
-    for key, what in _PDF_ACTIVE_KEYS.items():
-        if key in keys:
-            raise _refuse_pdf(what)
     action = obj.get("/S")
     if isinstance(action, pikepdf.Name) and str(action) in _PDF_BAD_ACTIONS:
         raise _refuse_pdf(_PDF_BAD_ACTIONS[str(action)])
+    opener = obj.get("/OpenAction")
+    if isinstance(opener, pikepdf.Dictionary):
+        what = {**_PDF_BAD_ACTIONS, **_PDF_OPENING_ACTIONS}.get(str(opener.get("/S")))
+        if what:
+            raise _refuse_pdf(what)
+    for key, what in _PDF_ACTIVE_KEYS.items():
+        if key in keys:
+            raise _refuse_pdf(what)
+    if str(obj.get("/Subtype")) in _PDF_MEDIA_SUBTYPES:
+        raise _refuse_pdf(_("embedded media or files"))
     if obj.get("/Type") == pikepdf.Name.Filespec and "/EF" in keys:
         raise _refuse_pdf(_("embedded files"))
     opener = obj.get("/OpenAction")

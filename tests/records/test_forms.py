@@ -1,0 +1,205 @@
+import datetime
+
+import pytest
+import time_machine
+from django.http import QueryDict
+
+from records.consent import CONSENT_TEXT, CONSENT_VERSION
+from records.forms import (
+    ClinicalProfileForm,
+    ConsentForm,
+    ContactForm,
+    profile_initial_from_query,
+)
+from records.models import ClinicalProfile
+
+from .conftest import CONTACT
+
+TODAY = datetime.date(2026, 11, 28)
+
+PROFILE = {
+    "diagnosis_date": "2026-03-01",
+    "stage": "IIIA",
+    "lauren_type": "diffuse",
+    "signet_ring": "true",
+    "her2_ihc": "2+",
+    "her2_ish": "unknown",
+    "her2_reported_status": "unknown",
+    "ecog": "1",
+    "severe_malnutrition": "false",
+    "gastrectomy": "d2",
+    "surgery_date": "2026-04-10",
+    "curative_intent": "true",
+    "metastatic": "false",
+    "peritoneal_metastasis": "unknown",
+    "prior_lines": "1",
+    "first_line_regimen": "XELOX",
+    "trastuzumab": "unknown",
+}
+
+
+def test_contact_form_stores_the_phone_number_in_international_form():
+    form = ContactForm(CONTACT)
+    assert form.is_valid(), form.errors
+    assert form.cleaned_data["phone"] == "+442079460958"
+
+
+@pytest.mark.parametrize("phone", ["12345", "020 7946 0958", "+44 1", "call me"])
+def test_contact_form_refuses_a_phone_number_that_is_not_international(phone):
+    form = ContactForm({**CONTACT, "phone": phone})
+    assert not form.is_valid()
+    assert "phone" in form.errors
+
+
+@time_machine.travel(TODAY)
+def test_contact_form_refuses_a_birth_date_in_the_future():
+    form = ContactForm({**CONTACT, "date_of_birth": "2027-01-01"})
+    assert not form.is_valid()
+    assert "future" in form.errors["date_of_birth"][0]
+
+
+def test_a_relative_must_give_their_own_name():
+    form = ContactForm({**CONTACT, "contact_name": ""})
+    assert not form.is_valid()
+    assert "contact_name" in form.errors
+    assert ContactForm({**CONTACT, "relationship": "self", "contact_name": ""}).is_valid()
+
+
+def test_a_bad_email_is_a_field_error_and_keeps_every_other_answer():
+    form = ContactForm({**CONTACT, "email": "maria@"})
+    assert not form.is_valid()
+    assert list(form.errors) == ["email"]
+    html = form.as_div()
+    assert 'value="Ana Example"' in html
+    assert 'value="+44 20 7946 0958"' in html
+
+
+@time_machine.travel(TODAY)
+def test_clinical_answers_clean_to_model_values():
+    form = ClinicalProfileForm(PROFILE)
+    assert form.is_valid(), form.errors
+    data = form.cleaned_data
+    assert data["signet_ring"] is True
+    assert data["severe_malnutrition"] is False
+    assert data["peritoneal_metastasis"] is None
+    assert data["her2_ish"] == ""
+    assert data["ecog"] == 1
+    assert data["prior_lines"] == 1
+    assert form.her2_status == "equivocal"
+
+
+@time_machine.travel(TODAY)
+def test_every_clinical_question_can_be_answered_i_dont_know():
+    form = ClinicalProfileForm({})
+    unknown = {name: "unknown" for name, field in form.fields.items() if field.required}
+    form = ClinicalProfileForm(unknown)
+    assert form.is_valid(), form.errors
+    for name in unknown:
+        assert form.cleaned_data[name] in (None, ""), name
+    for name, field in form.fields.items():
+        if hasattr(field, "choices"):
+            assert "unknown" in [value for value, _label in field.choices], name
+
+
+@time_machine.travel(TODAY)
+def test_a_future_diagnosis_date_is_a_field_error_and_keeps_the_other_answers():
+    form = ClinicalProfileForm({**PROFILE, "diagnosis_date": "2026-12-25"})
+    assert not form.is_valid()
+    assert list(form.errors) == ["diagnosis_date"]
+    html = form.as_div()
+    assert 'value="XELOX" selected' in html
+    assert 'value="IIIA" selected' in html
+
+
+@time_machine.travel(TODAY)
+def test_a_future_surgery_date_is_refused():
+    form = ClinicalProfileForm({**PROFILE, "surgery_date": "2027-01-02"})
+    assert not form.is_valid()
+    assert "surgery_date" in form.errors
+
+
+def test_ecog_offers_0_to_4_in_plain_words():
+    choices = dict(ClinicalProfileForm().fields["ecog"].choices)
+    assert set(choices) == {"0", "1", "2", "3", "4", "unknown"}
+    assert "bed or a chair" in str(choices["3"])
+
+
+@pytest.mark.parametrize(
+    ("ihc", "ish", "status"),
+    [
+        ("3+", "", "positive"),
+        ("2+", "positive", "positive"),
+        ("2+", "", "equivocal"),
+        ("2+", "not_done", "equivocal"),
+        ("2+", "negative", "negative"),
+        ("1+", "", "negative"),
+        ("0", "", "negative"),
+        ("", "", ""),
+    ],
+)
+def test_her2_status_follows_ihc_and_ish(ihc, ish, status):
+    assert ClinicalProfile(her2_ihc=ihc, her2_ish=ish).her2_status == status
+
+
+def test_her2_status_falls_back_to_what_the_patient_was_told():
+    assert ClinicalProfile(her2_reported_status="positive").her2_status == "positive"
+    # Test scores win over hearsay.
+    assert (
+        ClinicalProfile(her2_ihc="1+", her2_reported_status="positive").her2_status == "negative"
+    )
+
+
+def test_consent_is_unticked_by_default_and_required():
+    form = ConsentForm()
+    assert "checked" not in str(form["consent"])
+    assert form["consent"].label == CONSENT_TEXT
+    bound = ConsentForm({"consent_version": CONSENT_VERSION})
+    assert not bound.is_valid()
+    assert "consent" in bound.errors
+
+
+def test_consent_refuses_a_stale_version_of_the_text():
+    form = ConsentForm({"consent": "on", "consent_version": "2001-01"})
+    assert not form.is_valid()
+    assert "consent_version" in form.errors
+
+
+@time_machine.travel(TODAY)
+def test_pre_screen_answers_prefill_the_clinical_form():
+    query = QueryDict(
+        "stage=iii&gastrectomy=d2&curative_intent=true&surgery_date=2026-05-01&metastatic=false"
+        "&peritoneal_metastasis=unknown&prior_lines=5&first_line_regimen=folfox&her2_status=positive"
+        "&trastuzumab=false&lauren_type=DIFFUSE&signet_ring=true&ecog=2&severe_malnutrition=false"
+    )
+    initial = profile_initial_from_query(query)
+    assert initial == {
+        "stage": "III",
+        "gastrectomy": "d2",
+        "curative_intent": "true",
+        "surgery_date": "2026-05-01",
+        "metastatic": "false",
+        "peritoneal_metastasis": "unknown",
+        "prior_lines": "3",
+        "first_line_regimen": "FOLFOX",
+        "her2_reported_status": "positive",
+        "trastuzumab": "false",
+        "lauren_type": "diffuse",
+        "signet_ring": "true",
+        "ecog": "2",
+        "severe_malnutrition": "false",
+    }
+    form = ClinicalProfileForm(initial=initial)
+    assert 'value="positive" required id="id_her2_reported_status_0" checked' in str(
+        form["her2_reported_status"]
+    )
+    assert "her2_ihc" not in initial
+
+
+@time_machine.travel(TODAY)
+def test_malformed_pre_screen_answers_are_dropped():
+    initial = profile_initial_from_query(
+        QueryDict(
+            "stage=IX&ecog=7&prior_lines=-1&surgery_date=2027-01-01&metastatic=maybe&her2_status=3%2B"
+        )
+    )
+    assert initial == {}
