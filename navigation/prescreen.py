@@ -44,7 +44,9 @@ YES_NO = [("true", _("Yes")), ("false", _("No")), DONT_KNOW]
 STAGES = ["I", "IA", "IB", "II", "IIA", "IIB", "III", "IIIA", "IIIB", "IIIC", "IV", "IVA", "IVB"]
 
 
-def _question(label: str, choices: list, *, help_text: str = "", radio: bool = True):
+def _question(
+    label: str, choices: list, *, help_text: str = "", radio: bool = True
+) -> forms.ChoiceField:
     """A question whose default answer is "I don't know" (the empty value)."""
     return forms.ChoiceField(
         label=label,

@@ -176,6 +176,13 @@ def test_a_body_that_is_not_a_json_object_is_refused_as_a_whole(client, raw):
     assert errors["__all__"]
 
 
+def test_a_body_over_the_upload_limit_is_refused_as_a_whole(client, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    response = post(client, {"stage": "III", "padding": "x" * 2000})
+    assert response.status_code == 400
+    assert list(response.json()["errors"]) == ["__all__"]
+
+
 @pytest.mark.parametrize("method", ["get", "put", "patch", "delete", "options"])
 def test_other_methods_are_not_allowed(client, method):
     response = getattr(client, method)(URL)

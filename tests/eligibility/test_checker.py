@@ -59,8 +59,11 @@ def test_the_blank_checker_asks_and_shows_no_result(client):
     assert " style=" not in html
 
 
-def test_answers_show_the_outcome_every_criterion_and_what_is_missing(client):
-    response = client.get(URL, ANSWERS)
+def test_answers_show_the_outcome_every_criterion_and_what_is_missing(
+    client, django_assert_num_queries
+):
+    with django_assert_num_queries(0):  # nothing is stored, nothing is even read
+        response = client.get(URL, ANSWERS)
     assert response.status_code == 200
     assert "no-store" in response["Cache-Control"]
     html = response.content.decode()
