@@ -96,14 +96,16 @@ class _FormFields(HTMLParser):
     def handle_endtag(self, tag):
         if tag == "form" and self.in_form:
             self.in_form = False
-        elif tag == "textarea":
+        elif tag == "textarea" and self._textarea:
+            # Browsers drop the one newline that follows <textarea>; so do we.
+            value = self.data[self._textarea]
+            self.data[self._textarea] = value[1:] if value.startswith("\n") else value
             self._textarea = None
         elif tag == "select":
             self._select = None
 
     def handle_data(self, data):
         if self._textarea:
-            # The HTML parser drops the newline that follows <textarea>; nothing else.
             self.data[self._textarea] += data
 
 
