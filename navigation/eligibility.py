@@ -108,7 +108,11 @@ ECOG_VALUES = (0, 1, 2, 3, 4)
 
 @dataclass(frozen=True, slots=True)
 class Profile:
-    """What is known about a patient. Every field is optional: None means "unknown"."""
+    """What is known about a patient. Every field is optional: None means "unknown".
+
+    Build one from raw input with `parse_profile`, which checks every value against the
+    contract's lists; the rules read a stage they cannot recognise as unknown.
+    """
 
     stage: str | None = None
     gastrectomy: str | None = None
@@ -314,7 +318,7 @@ def profile_from_query(
 # --- the rules ---------------------------------------------------------------------------
 # Three-valued logic: a condition is True, False or None (unknown), and remembers which
 # input fields it would need to be decided. Any change below changes the outcome of some
-# profile: bump RULE_SET_VERSION (the version test pins a checksum of this section).
+# profile: bump RULE_SET_VERSION (a test pins a checksum of the rules and the table).
 
 
 class Status(StrEnum):

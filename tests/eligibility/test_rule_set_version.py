@@ -1,21 +1,40 @@
 """A rule cannot change without a new rule_set_version.
 
-The checksum covers the table (ids, wording, evidence) and the source of every function
-and constant that decides a result. When this test fails after a deliberate change: bump
+The checksum covers the table (ids, wording, evidence), the code of every function that
+decides a result (as a syntax tree: comments, docstrings and formatting do not count) and
+the constants they use. When this test fails after a deliberate change: bump
 RULE_SET_VERSION in navigation/eligibility.py and add the new pair below (keep the old ones:
 stored pre-screens name the version they were made with).
 """
 
+import ast
 import hashlib
 import inspect
 import json
+import textwrap
 from dataclasses import asdict
 
 from navigation import eligibility
 
 PINNED = {
-    "2026.11-1": "e19f0007e15ab835d311c165167b0b7a969cc4e706412d8e5670feb0518c5060",
+    "2026.11-1": "75bd940af07c7a9bbe95b3756bdf683e087a62dc99e936c5b27e376d831a3866",
 }
+
+
+def code_of(function) -> str:
+    """The function's syntax tree without docstrings: what it does, not how it reads."""
+    tree = ast.parse(textwrap.dedent(inspect.getsource(function)))
+    for node in ast.walk(tree):
+        body = getattr(node, "body", None)
+        if (
+            isinstance(body, list)
+            and body
+            and isinstance(body[0], ast.Expr)
+            and isinstance(body[0].value, ast.Constant)
+            and isinstance(body[0].value.value, str)
+        ):
+            node.body = body[1:] or [ast.Pass()]
+    return ast.dump(tree, annotate_fields=False)
 
 
 def rules_checksum() -> str:
@@ -33,7 +52,7 @@ def rules_checksum() -> str:
     canonical = {
         "criteria": [asdict(c) for c in eligibility.CRITERIA],
         "rules": {cid: rule.__name__ for cid, rule in eligibility.RULES.items()},
-        "source": [inspect.getsource(function) for function in functions],
+        "code": [code_of(function) for function in functions],
         "constants": {
             "excluding": eligibility.EXCLUDING_CRITERION,
             "settings": eligibility.SETTING_CRITERIA,
