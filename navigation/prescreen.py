@@ -36,12 +36,14 @@ from navigation.eligibility import (
     profile_as_query,
     profile_from_query,
 )
+from records.models import ClinicalProfile
 
 SUBMIT_PATH = "/submit/"
 RATE_LIMIT_PERIOD = 60
 DONT_KNOW = ("", _("I don't know"))
 YES_NO = [("true", _("Yes")), ("false", _("No")), DONT_KNOW]
-STAGES = ["I", "IA", "IB", "II", "IIA", "IIB", "III", "IIIA", "IIIB", "IIIC", "IV", "IVA", "IVB"]
+# The stages the records intake stores, so an answer handed on to /submit/ is kept there.
+STAGES = ClinicalProfile.Stage.values
 
 
 def _question(

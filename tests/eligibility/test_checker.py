@@ -8,7 +8,13 @@ from urllib.parse import parse_qsl, urlsplit
 import pytest
 from django.utils import timezone
 
-from navigation.eligibility import DISCLAIMER, FIELD_NAMES, PERITONEAL_ADVISORY, profile_from_query
+from navigation.eligibility import (
+    DISCLAIMER,
+    FIELD_NAMES,
+    PERITONEAL_ADVISORY,
+    Profile,
+    profile_from_query,
+)
 from navigation.prescreen import PrescreenForm
 
 pytestmark = pytest.mark.django_db
@@ -41,6 +47,14 @@ def test_the_questions_use_the_engines_names_and_all_default_to_i_dont_know():
             continue
         assert ("", "I don't know") in [(value, str(label)) for value, label in field.choices]
         assert field.initial == ""
+
+
+def test_every_stage_offered_is_one_the_engine_reads_and_the_intake_stores():
+    from records.models import ClinicalProfile
+
+    offered = [value for value, _ in PrescreenForm().fields["stage"].choices if value]
+    assert offered == list(ClinicalProfile.Stage.values)
+    assert all(Profile(stage=value).stage_group for value in offered)
 
 
 def test_the_blank_checker_asks_and_shows_no_result(client):
