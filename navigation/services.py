@@ -31,6 +31,7 @@ logger = logging.getLogger(__name__)
 
 # How long a publisher holds an outbox row before another may try it again.
 OUTBOX_LEASE = timedelta(minutes=2)
+PUBLISH_TRANSPORT_OPTIONS = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2}
 
 S = CaseStatus
 # Allowed moves. Any open case may be withdrawn or found not suitable; the rest follow the
@@ -107,13 +108,15 @@ def _publish(outbox: Outbox) -> None:
     from navigation import tasks
 
     task = {Outbox.Kind.OPEN_CASE_REVIEW: tasks.open_case_review}[outbox.kind]
-    # Read the broker address at call time: a fresh connection to it, not the pool, when it
-    # differs from the one the app was configured with.
-    url = settings.CELERY_BROKER_URL
-    if celery_app.conf.task_always_eager or not url or url == celery_app.conf.broker_url:
-        task.apply_async(args=[outbox.case_id], retry=False)
+    if celery_app.conf.task_always_eager:
+        task.apply_async(args=[outbox.case_id])
         return
-    with celery_app.connection_for_write(url) as connection:
+    # A connection of our own, read from settings at call time, that gives up after one quick
+    # retry: with Redis down, the patient's request must not wait through the pool's
+    # reconnect back-off. The outbox row keeps the work.
+    with celery_app.connection_for_write(
+        settings.CELERY_BROKER_URL or None, transport_options=PUBLISH_TRANSPORT_OPTIONS
+    ) as connection:
         task.apply_async(args=[outbox.case_id], connection=connection, retry=False)
 
 
