@@ -28,11 +28,20 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from navigation.models import Case, CaseStatus, PortalToken
 from navigation.services import case_event_record, case_transition
+from records.audit import audit_record
 from records.models import AuditEvent, Document, DocumentCategory
+from records.services import (
+    DocumentUnavailable,
+    clean_original_name,
+    document_add_to_patient,
+    document_download_response,
+)
+from records.validation import FileRefused
 
 logger = logging.getLogger(__name__)
 
 SESSION_EMAIL = "portal_email"
+PATIENT_LABEL = "patient (portal)"
 LINK_LIFETIME = timedelta(minutes=30)
 # Enough for a patient who mistypes or loses a mail a few times; too few to spam an inbox
 # or to probe many addresses from one place.
@@ -276,6 +285,15 @@ def _case_context(request: HttpRequest, case: Case, **extra) -> dict:
 @require_http_methods(["GET", "HEAD"])
 def portal_case(request: HttpRequest, reference: str) -> HttpResponse:
     case = _case_or_404(request, reference)
+    # The patient's own look at their records is part of the trail too (shown to staff).
+    audit_record(
+        actor=None,
+        actor_label=PATIENT_LABEL,
+        action=AuditEvent.Action.VIEW_CASE,
+        patient=case.patient,
+        target=case.reference,
+        request=request,
+    )
     return render(request, "navigation/portal_case.html", _case_context(request, case))
 
 
@@ -283,9 +301,6 @@ def portal_case(request: HttpRequest, reference: str) -> HttpResponse:
 @require_POST
 def portal_upload(request: HttpRequest, reference: str) -> HttpResponse:
     case = _case_or_404(request, reference)
-    from records.services import document_add_to_patient
-    from records.validation import FileRefused
-
     form = PortalUploadForm(request.POST)
     files = request.FILES.getlist("files")
     errors: list[str] = []
@@ -304,7 +319,7 @@ def portal_upload(request: HttpRequest, reference: str) -> HttpResponse:
             )
             added += 1
         except FileRefused as exc:
-            errors.append(f"{upload.name}: {exc}")
+            errors.append(f"{clean_original_name(upload.name)}: {exc.reason}")
     if errors:
         context = _case_context(request, case, upload_form=form, upload_errors=errors)
         context["uploaded_count"] = added
@@ -319,13 +334,14 @@ def portal_document(request: HttpRequest, reference: str, document_id: str) -> H
     document = get_object_or_404(
         Document.objects.filter(patient=case.patient), public_id=document_id
     )
-    from records.services import document_download_response
-
     if not document.is_downloadable:
         raise Http404
-    return document_download_response(
-        document=document, actor=None, actor_label="patient (portal)", request=request
-    )
+    try:
+        return document_download_response(
+            document=document, actor=None, actor_label=PATIENT_LABEL, request=request
+        )
+    except DocumentUnavailable:
+        raise Http404 from None
 
 
 @_signed_in_or_signin_page
