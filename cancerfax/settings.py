@@ -383,5 +383,7 @@ LOGGING = {
         # Request logs would carry query strings and form fields: keep them at warning level.
         "django.request": {"level": "WARNING"},
         "django.server": {"level": "WARNING"},
+        # django-axes reports every sign-in at INFO; lockouts come at WARNING.
+        "axes": {"level": "WARNING"},
     },
 }
