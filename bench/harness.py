@@ -110,8 +110,10 @@ def render_table(checks: Sequence[Check]) -> str:
                 figures,
             )
         )
-    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     lines = []
+    # One line per row: notes quoted from error pages must not break the table.
+    rows = [tuple(" ".join(cell.split()) for cell in row) for row in rows]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     for index, row in enumerate(rows):
         lines.append(
             "| " + " | ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)) + " |"
@@ -404,6 +406,8 @@ class Stack:
                 str(workers),
                 "--timeout",
                 "120",
+                # Not the shared default under ~/.gunicorn: other servers on this machine.
+                "--no-control-socket",
                 "--access-logfile",
                 "-" if os.environ.get("BENCH_ACCESS_LOG") else "/dev/null",
                 *extra,
@@ -446,6 +450,7 @@ class Stack:
 
     # Celery -----------------------------------------------------------------------------
     def start_worker(self, *, concurrency: int = 2) -> None:
+        """As docker-compose.yml runs it (prefork, concurrency 2)."""
         self.stop_worker()
         log = open(self.logs / "worker.log", "ab")  # noqa: SIM115 (kept open for the child)
         self.worker = subprocess.Popen(
@@ -458,9 +463,6 @@ class Stack:
                 "--loglevel=WARNING",
                 f"--concurrency={concurrency}",
                 "--hostname=bench@%h",
-                "--without-gossip",
-                "--without-mingle",
-                "--without-heartbeat",
             ],
             env=self.env,
             cwd=ROOT,

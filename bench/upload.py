@@ -1,0 +1,236 @@
+"""Measure 4: a 200 MB file through gunicorn into `POST /submit/uploads/`.
+
+The file is a DICOM image (the staging-imaging category takes them) with 200 MB of pixel
+data: the kind of file patients really send at that size, and one the type check accepts
+without reading it all. curl streams it as multipart/form-data to gunicorn (one worker,
+`--max-requests 0`, so the same process takes every request); the endpoint hashes it while
+it streams to disk and moves it into private storage. The reference is `cp` of the same
+file plus `sha256sum` of the copy: the same bytes written once and hashed once.
+
+Memory: the worker's VmHWM (peak resident set) is read after a warm-up upload of 1 MB and
+again after the large ones; the growth must stay under 16 MB, i.e. nothing holds the file.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import random
+import re
+import struct
+import subprocess
+import time
+from pathlib import Path
+
+from bench.harness import HOST, WEB_PORT, Check, Stack, http_get, vm_hwm_kb
+
+SIZE = 200_000_000  # under UPLOAD_MAX_FILE_BYTES (200 MiB)
+ROUNDS = 2  # best of two on each side: throughput under noise
+URL = f"http://{HOST}:{WEB_PORT}/submit/uploads/"
+
+
+def write_dicom(path: Path, size: int) -> None:
+    """A valid DICOM file of exactly `size` bytes: metadata, then one large pixel element."""
+    from pydicom import dcmwrite
+    from pydicom.dataset import Dataset, FileMetaDataset
+    from pydicom.uid import ExplicitVRLittleEndian, SecondaryCaptureImageStorage, generate_uid
+
+    meta = FileMetaDataset()
+    meta.MediaStorageSOPClassUID = SecondaryCaptureImageStorage
+    meta.MediaStorageSOPInstanceUID = generate_uid()
+    meta.TransferSyntaxUID = ExplicitVRLittleEndian
+    ds = Dataset()
+    ds.file_meta = meta
+    ds.SOPClassUID = meta.MediaStorageSOPClassUID
+    ds.SOPInstanceUID = meta.MediaStorageSOPInstanceUID
+    ds.Modality = "OT"
+    ds.PatientName = "Synthetic^Bench"
+    buffer = io.BytesIO()
+    dcmwrite(buffer, ds, enforce_file_format=True)
+    header = buffer.getvalue()
+    # (7FE0,0010) Pixel Data, explicit VR OB: tag, VR, two reserved bytes, 32-bit length.
+    length = size - len(header) - 12
+    length -= length % 2  # DICOM values have even lengths
+    seeded = random.Random(8)  # noqa: S311 (filler bytes, not secrets; same file every run)
+    with path.open("wb") as out:
+        out.write(header)
+        out.write(struct.pack("<HH2sHI", 0x7FE0, 0x0010, b"OB", 0, length))
+        left = length
+        while left:
+            chunk = min(left, 4 * 1024 * 1024)
+            out.write(seeded.randbytes(chunk))
+            left -= chunk
+        out.write(b"\x00" * (size - len(header) - 12 - length))
+
+
+def _reference(source: Path, copy: Path) -> tuple[float, str]:
+    """Seconds for `cp` + `sha256sum` of the copy, and the digest it printed."""
+    copy.unlink(missing_ok=True)
+    start = time.perf_counter()
+    done = subprocess.run(
+        ["bash", "-c", 'cp "$1" "$2" && sha256sum "$2"', "-", str(source), str(copy)],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    )
+    elapsed = time.perf_counter() - start
+    copy.unlink()
+    return elapsed, done.stdout.split()[0]
+
+
+def _session() -> tuple[dict[str, str], str, str]:
+    """Cookies and a CSRF token, as the intake page gives a browser."""
+    from django.conf import settings
+
+    name = settings.CSRF_COOKIE_NAME
+    page = http_get("/submit/")
+    cookies = page.cookies()
+    token = ""
+    found = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', page.body)
+    if found:
+        token = found.group(1).decode()
+    elif name in cookies:
+        token = cookies[name]
+    source = "/submit/"
+    if not token:
+        # The intake page does not hand out a token yet: the admin sign-in page does.
+        page = http_get("/admin/login/")
+        cookies |= page.cookies()
+        token = cookies.get(name, "")
+        source = "/admin/login/ (no CSRF token on /submit/)"
+    return cookies, token, source
+
+
+def _upload(path: Path, cookies: dict[str, str], token: str) -> tuple[float, int, dict]:
+    """Seconds, status and JSON answer; cookies the answer sets are added to `cookies`."""
+    headers = path.with_suffix(".headers")
+    start = time.perf_counter()
+    done = subprocess.run(
+        [
+            "curl",
+            "-sS",
+            "-o",
+            "-",
+            "-w",
+            "\n%{http_code}",
+            "-D",
+            str(headers),
+            # No "Expect: 100-continue" pause before the body.
+            "-H",
+            "Expect:",
+            "-H",
+            f"Cookie: {_cookie(cookies)}",
+            "-H",
+            f"X-CSRFToken: {token}",
+            "-F",
+            "category=imaging",
+            "-F",
+            f"file=@{path};type=application/dicom;filename=scan.dcm",
+            URL,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    elapsed = time.perf_counter() - start
+    body, _, status = done.stdout.rpartition("\n")
+    for line in headers.read_text(errors="replace").splitlines():
+        name, _, value = line.partition(":")
+        if name.strip().lower() == "set-cookie":
+            cookie_name, _, rest = value.strip().partition("=")
+            cookies[cookie_name] = rest.split(";", 1)[0]
+    try:
+        payload = json.loads(body) if body else {}
+    except json.JSONDecodeError:
+        payload = {"error": body}
+    return elapsed, int(status or 0), payload
+
+
+def _error(payload: dict) -> str:
+    """The endpoint's reason, on one line (an HTML error page is summarised by its title)."""
+    text = str(payload.get("error", payload))
+    title = re.search(r"<title>\s*(.*?)\s*</title>", text, re.S | re.I)
+    if title:
+        text = "HTML page: " + title.group(1)
+    return " ".join(text.split())[:160]
+
+
+def _not_run(reason: str) -> list[Check]:
+    return [
+        Check("4 upload", "throughput vs cp+sha256sum", None, ">=", 0.8, note=reason),
+        Check("4 upload", "worker peak RSS growth", None, "<", 16, "MB", note=reason),
+    ]
+
+
+def measure_upload(stack: Stack) -> list[Check]:
+    from records.models import Document
+
+    source = stack.root / "scan.dcm"
+    small = stack.root / "small.dcm"
+    write_dicom(source, SIZE)
+    write_dicom(small, 1_000_000)
+    stack.start_gunicorn(workers=1, extra=["--max-requests", "0"])
+    workers = stack.gunicorn_workers()
+    if len(workers) != 1:
+        return _not_run(f"expected one gunicorn worker, found {len(workers)}")
+    worker = workers[0]
+
+    cookies, token, csrf_from = _session()
+    _, status, payload = _upload(small, cookies, token)
+    if status != 201:
+        return _not_run(f"warm-up upload answered {status}: {_error(payload)}")
+    # The draft now lives in the session; `_upload` kept its cookie for the large uploads.
+    before_kb = vm_hwm_kb(worker)
+
+    references: list[float] = []
+    uploads: list[float] = []
+    digest = ""
+    for _ in range(ROUNDS):
+        elapsed, digest = _reference(source, stack.root / "copy.dcm")
+        references.append(elapsed)
+        elapsed, status, payload = _upload(source, cookies, token)
+        if status != 201:
+            return _not_run(f"upload answered {status}: {_error(payload)}")
+        stored = Document.objects.get(public_id=payload["id"])
+        if stored.sha256 != digest or stored.size != SIZE:
+            return _not_run(
+                f"the stored file's hash or size is wrong ({stored.size} bytes, {stored.sha256})"
+            )
+        uploads.append(elapsed)
+    after_kb = vm_hwm_kb(worker)
+    if stack.gunicorn_workers() != [worker]:
+        return _not_run("the gunicorn worker was replaced during the run")
+
+    reference, upload = min(references), min(uploads)
+    growth_mb = (after_kb - before_kb) / 1024
+    mb = SIZE / 1_000_000
+    figures = (
+        f"upload {upload:.2f} s ({mb / upload:,.0f} MB/s); cp+sha256sum {reference:.2f} s "
+        f"({mb / reference:,.0f} MB/s); best of {ROUNDS}; stored hash matches sha256sum"
+    )
+    note = "" if csrf_from == "/submit/" else f"CSRF token from {csrf_from}"
+    return [
+        Check(
+            "4 upload",
+            "throughput vs cp+sha256sum",
+            reference / upload,
+            ">=",
+            0.8,
+            figures=figures,
+            note=note,
+        ),
+        Check(
+            "4 upload",
+            "worker peak RSS growth",
+            growth_mb,
+            "<",
+            16,
+            "MB",
+            figures=f"VmHWM {before_kb / 1024:.1f} MB → {after_kb / 1024:.1f} MB",
+        ),
+    ]
+
+
+def _cookie(cookies: dict[str, str]) -> str:
+    return "; ".join(f"{name}={value}" for name, value in cookies.items())
