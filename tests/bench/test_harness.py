@@ -122,3 +122,23 @@ def test_it_finds_the_stylesheets_and_scripts_a_page_loads():
         "/static/css/site.def.css",
         "/static/js/page.js",
     ]
+
+
+def test_the_report_spells_out_each_missed_and_unmeasured_target():
+    from bench.run import build_report
+
+    report = build_report(
+        [
+            Check("2 uncached render", "req/s vs cached", 0.5, ">=", 0.35),
+            Check("6 coordinator queue", "vs raw SQL", 4.2, "<=", 3),
+            Check("4 upload", "throughput vs cp", None, ">=", 0.8, note="no endpoint"),
+        ],
+        elapsed=42,
+    )
+    assert "1 PASS, 1 MISS, 1 NOT RUN; 42 s" in report
+    missed = report.split("Missed targets:\n", 1)[1]
+    assert missed.startswith(
+        "- 6 coordinator queue, vs raw SQL: 4.20× against ≤ 3.00×: "
+        "1.20× over the target, 40% off\n"
+    )
+    assert "- 4 upload, throughput vs cp: – against ≥ 0.80×: no endpoint" in report
