@@ -93,6 +93,11 @@ class SessionSecurityMiddleware:
             self._enforce_staff_limits(request)
         response = self.get_response(request)
         response.headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
+        csp = response.headers.get("Content-Security-Policy")
+        if csp and "frame-ancestors" not in csp:
+            # A view may set its own, stricter policy (file downloads do); framing stays
+            # forbidden whatever it says, since default-src does not cover frame-ancestors.
+            response.headers["Content-Security-Policy"] = f"{csp}; frame-ancestors 'none'"
         if request.path.startswith(("/admin/", "/portal/")) and not response.has_header(
             "Cache-Control"
         ):
