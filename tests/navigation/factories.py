@@ -65,3 +65,53 @@ def make_document(
         content_type="application/pdf",
         status=status,
     )
+
+
+def bulk_cases(n: int, *, assignee=None, start: int = 0) -> list[Case]:
+    """Many cases at once, with varied profiles, an open review task each (queue tests)."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from navigation.models import ReviewTask
+
+    patients = Patient.objects.bulk_create(
+        Patient(
+            full_name=f"Bulk Patient {start + i}",
+            date_of_birth=date(1955, 1, 1),
+            relationship="self",
+            email=f"bulk{start + i}@example.net",
+            phone="+442071234567",
+            country="United Kingdom",
+        )
+        for i in range(n)
+    )
+    stages = ["IB", "II", "IIIA", "IV", ""]
+    ihc = ["0", "1+", "2+", "3+", ""]
+    lauren = ["intestinal", "diffuse", "mixed", ""]
+    ClinicalProfile.objects.bulk_create(
+        ClinicalProfile(
+            patient=patient,
+            stage=stages[i % len(stages)],
+            her2_ihc=ihc[i % len(ihc)],
+            lauren_type=lauren[i % len(lauren)],
+        )
+        for i, patient in enumerate(patients)
+    )
+    cases = Case.objects.bulk_create(
+        Case(
+            patient=patient,
+            reference=f"CF-B{start + i:07d}",
+            assignee=assignee,
+            prescreen_outcome=["good", "strong", "insufficient_information"][i % 3],
+            missing_records=["her2"] if i % 2 else [],
+            missing_records_count=i % 2,
+        )
+        for i, patient in enumerate(patients)
+    )
+    now = timezone.now()
+    ReviewTask.objects.bulk_create(
+        ReviewTask(case=case, assignee=assignee, due_at=now + timedelta(hours=i - n // 2))
+        for i, case in enumerate(cases)
+    )
+    return cases

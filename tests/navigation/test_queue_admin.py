@@ -1,0 +1,159 @@
+"""The coordinators' queue: what it shows, its filters and actions, and its cost."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from navigation.models import Case, CaseEvent, CaseStatus, RecordsRequest
+from navigation.selectors import EstimatedCountPaginator, case_queue
+from tests.navigation.factories import bulk_cases, make_case
+
+pytestmark = pytest.mark.django_db
+
+QUEUE = "/admin/navigation/case/"
+
+
+def queries_for(client, url: str) -> int:
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(url)
+    assert response.status_code == 200
+    return len(ctx.captured_queries)
+
+
+def test_the_queue_costs_the_same_number_of_queries_for_10_and_500_cases(
+    coordinator_client, coordinator
+):
+    bulk_cases(10, assignee=coordinator)
+    small = queries_for(coordinator_client, QUEUE)
+    bulk_cases(490, assignee=coordinator, start=10)
+    # 10 rows against a full page of 100 out of 500, and the same with a filter on.
+    assert queries_for(coordinator_client, QUEUE) == small
+    assert queries_for(coordinator_client, QUEUE + "?her2=positive&mine=yes") == small
+
+
+def test_the_queue_shows_each_column(coordinator_client, coordinator):
+    case = make_case(stage="IIIA", her2_ihc="3+", lauren_type="diffuse")
+    case.assignee = coordinator
+    case.missing_records, case.missing_records_count = ["her2", "imaging"], 2
+    case.prescreen_outcome = "good"
+    case.save()
+    html = coordinator_client.get(QUEUE).content.decode()
+    for text in ["IIIA", "positive", "diffuse", "good", case.reference, "coordinator"]:
+        assert text in html
+    assert "Submitted" in html
+
+
+def test_it_refuses_a_content_editor(editor_client):
+    make_case()
+    assert editor_client.get(QUEUE).status_code == 403
+
+
+def test_it_never_counts_the_whole_table(coordinator_client):
+    bulk_cases(5)
+    with CaptureQueriesContext(connection) as ctx:
+        coordinator_client.get(QUEUE)
+    counts = [q["sql"] for q in ctx.captured_queries if "COUNT(" in q["sql"].upper()]
+    # One capped count (a LIMITed subquery), never an unbounded COUNT(*) of the table.
+    assert counts and all("LIMIT" in sql.upper() for sql in counts)
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("her2=positive", {"3+"}),
+        ("her2=negative", {"0", "1+"}),
+        ("her2=equivocal", {"2+"}),
+        ("her2=unknown", {""}),
+    ],
+)
+def test_the_her2_filter(coordinator_client, query, expected):
+    bulk_cases(10)
+    response = coordinator_client.get(f"{QUEUE}?{query}")
+    shown = {case.patient.profile.her2_ihc for case in response.context["cl"].result_list}
+    assert shown == expected
+
+
+@pytest.mark.parametrize(
+    ("query", "check"),
+    [
+        ("lauren=diffuse", lambda c: c.patient.profile.lauren_type == "diffuse"),
+        ("lauren=unknown", lambda c: c.patient.profile.lauren_type == ""),
+        ("stage=III", lambda c: c.patient.profile.stage.startswith("III")),
+        ("stage=IV", lambda c: c.patient.profile.stage == "IV"),
+        ("outcome=good", lambda c: c.prescreen_outcome == "good"),
+        ("missing=yes", lambda c: c.missing_records_count > 0),
+        ("missing=no", lambda c: c.missing_records_count == 0),
+        ("status__exact=submitted", lambda c: c.status == "submitted"),
+        ("due=overdue", lambda c: c.review_due_at is not None),
+        ("age=1", lambda c: True),
+    ],
+)
+def test_each_filter_keeps_only_matching_cases(coordinator_client, query, check):
+    bulk_cases(12)
+    results = list(coordinator_client.get(f"{QUEUE}?{query}").context["cl"].result_list)
+    assert results
+    assert all(check(case) for case in results)
+    assert len(results) < 12 or query in ("age=1", "status__exact=submitted")
+
+
+def test_my_cases_shows_only_mine(coordinator_client, coordinator, superuser):
+    mine = bulk_cases(3, assignee=coordinator)
+    bulk_cases(4, assignee=superuser, start=3)
+    results = coordinator_client.get(QUEUE + "?mine=yes").context["cl"].result_list
+    assert {c.pk for c in results} == {c.pk for c in mine}
+
+
+@pytest.mark.parametrize("field", ["reference", "full_name", "email"])
+def test_search_by_reference_name_or_email(coordinator_client, field):
+    bulk_cases(5)
+    case = make_case(full_name="Wilhelmina Searchable", email="findme@example.net")
+    term = {"reference": case.reference, "full_name": "Searchable", "email": "findme@example.net"}
+    results = coordinator_client.get(QUEUE, {"q": term[field]}).context["cl"].result_list
+    assert [c.pk for c in results] == [case.pk]
+
+
+def action(client, name: str, cases) -> None:
+    response = client.post(
+        QUEUE, {"action": name, "_selected_action": [c.pk for c in cases], "index": 0}
+    )
+    assert response.status_code == 302
+
+
+def test_assign_to_me_and_start_review_go_through_the_services(coordinator_client, coordinator):
+    cases = bulk_cases(3)
+    action(coordinator_client, "assign_to_me", cases)
+    action(coordinator_client, "start_review", cases)
+    for case in Case.objects.filter(pk__in=[c.pk for c in cases]):
+        assert case.assignee == coordinator
+        assert case.status == CaseStatus.UNDER_REVIEW
+        assert CaseEvent.objects.filter(
+            case=case, actor=coordinator, to_status=CaseStatus.UNDER_REVIEW
+        ).exists()
+    # Again: nothing moves twice.
+    action(coordinator_client, "start_review", cases)
+    assert CaseEvent.objects.filter(to_status=CaseStatus.UNDER_REVIEW).count() == 3
+
+
+def test_request_missing_records_and_mark_not_suitable(coordinator_client, mailoutbox):
+    cases = bulk_cases(4)
+    action(coordinator_client, "request_missing_records", cases)
+    # Odd-numbered bulk cases miss the HER2 report; the others have nothing to ask for.
+    assert RecordsRequest.objects.count() == 2
+    assert len(mailoutbox) == 2
+    action(coordinator_client, "mark_not_suitable", cases)
+    assert set(Case.objects.values_list("status", flat=True)) == {CaseStatus.NOT_SUITABLE}
+
+
+@pytest.mark.usefixtures("postgres")
+def test_a_large_table_uses_the_planners_estimate():
+    bulk_cases(30)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE navigation_case")
+    paginator = EstimatedCountPaginator(case_queue().order_by("-created_at"), 10)
+    paginator.exact_up_to = 20
+    assert paginator.count == 30  # the estimate after ANALYZE is exact on a small table
+
+
+def test_a_small_table_is_counted_exactly():
+    bulk_cases(7)
+    assert EstimatedCountPaginator(case_queue().order_by("-created_at"), 5).count == 7
