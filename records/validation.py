@@ -380,7 +380,9 @@ def _check_dicom_stream(fh: BinaryIO, size: int) -> None:
         ds = pydicom.dcmread(fh, defer_size=4096)
         ds.file_meta.TransferSyntaxUID  # noqa: B018 - must be present
         last_end = 0
-        for raw in ds.elements():
+        for tag in list(ds.keys()):
+            # keep_deferred: look at where the value lies without reading it.
+            raw = ds.get_item(tag, keep_deferred=True)
             tell = getattr(raw, "value_tell", None)
             length = getattr(raw, "length", 0)
             if tell is not None and length not in (None, 0xFFFFFFFF):
