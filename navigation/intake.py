@@ -97,10 +97,15 @@ def submit(request: HttpRequest) -> HttpResponse:
         profile = ClinicalProfileForm(initial=profile_initial_from_query(request.GET))
         consent = ConsentForm()
         status = 200
+        # Bind the draft to the session now: several files chosen at once upload in
+        # parallel, and if the first uploads each created a draft, all but one would be
+        # orphaned when their sessions were saved over each other.
+        draft_for_request(request, create=True)
     context = {
         "contact_form": contact,
         "profile_form": profile,
         "consent_form": consent,
+        "forms": [contact, profile, consent],
         "refused_files": refused,
         "has_errors": status == 400,
         **upload_fields_context(draft=draft_for_request(request, create=False)),

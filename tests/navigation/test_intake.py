@@ -112,6 +112,8 @@ def test_without_consent_nothing_is_saved_and_everything_is_kept(client):
     assert response.status_code == 400
     page = response.content.decode()
     assert "We can only look at the records with your consent" in page
+    # The summary at the top links to the unticked box.
+    assert 'href="#id_consent"' in page
     assert 'value="Mei Lin"' in page
     assert 'value="jun.lin@example.org"' in page
     assert "Adjuvant XELOX started in March." in page
