@@ -1,0 +1,31 @@
+"""Drill fixtures: a Redis broker of the drills' own, and workers on the test database."""
+
+import pytest
+from django.db import connection
+
+from cancerfax.celery import app as celery_app
+from tests.conftest import service_missing
+from tests.drills.processes import DrillRedis, database_url
+
+DRILL_REDIS_PORT = 6391
+
+
+@pytest.fixture
+def drill_database(transactional_db) -> str:
+    """The URL of this test's database, for processes the drill starts."""
+    if connection.vendor != "postgresql":
+        service_missing("the drills share the database with real processes: set DATABASE_URL")
+    return database_url(connection.settings_dict)
+
+
+@pytest.fixture
+def drill_redis(tmp_path, settings):
+    redis = DrillRedis(port=DRILL_REDIS_PORT, directory=tmp_path / "redis")
+    redis.start()
+    # The application publishes to this broker, through real Redis, not in-process.
+    settings.CELERY_BROKER_URL = redis.url
+    eager = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = False
+    yield redis
+    celery_app.conf.task_always_eager = eager
+    redis.kill()
