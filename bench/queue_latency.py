@@ -1,18 +1,21 @@
 """Measure 5: submission commit → review task started by a live Celery worker.
 
 Runs in the bench process (Django set up against the bench's PostgreSQL and Redis). Each
-round saves a submission the way the intake does (patient, clinical profile, `case_open`
-with its outbox row) in one transaction, notes the time right after commit (an on_commit
-hook registered first, so it runs before the outbox hands the task to the broker), and
-waits for the worker's own stamp that `navigation.open_case_review` started on that case
-(`bench/worker.py`). The next round starts when that task has finished, so every round
-meets an idle worker: this is latency, not queueing.
+round saves a submission with the intake's service (`intake_submit`: patient, profile,
+consent, case and outbox row in one transaction), notes the time right after commit (an
+on_commit hook registered first, so it runs before the outbox hands the task to the
+broker), and waits for the worker's own stamp that `navigation.open_case_review` started
+on that case (`bench/worker.py`). The next round starts when that task has finished, so
+every round meets an idle worker: this is latency, not queueing. The figures also split the
+time: outbox claim and read, the publish itself, and broker to worker start.
 
 The reference: a raw Redis LPUSH → BRPOP round trip between two processes, same Redis.
 """
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import os
 import statistics
@@ -66,33 +69,32 @@ def redis_round_trips(url: str, *, rounds: int = 400) -> list[float]:
 
 
 def _submit(number: int, marks: dict[str, float]) -> int:
-    """Save one submission; returns the case's pk. `marks` gets the time just after commit
-    (a hook registered before `case_open`'s, so it runs before the outbox publishes); the
-    publish signals add theirs."""
+    """Save one submission through the intake's own service; returns the case's pk.
+
+    `marks` gets the time just after commit, from a hook registered before the intake's, so
+    it runs before the outbox publishes; the publish signals add theirs.
+    """
     from django.db import transaction
 
-    from navigation.services import case_open
-    from records.models import ClinicalProfile, Patient, Relationship
+    from navigation.intake import intake_submit
+    from records.consent import CONSENT_VERSION
 
     marks.clear()
     with transaction.atomic():
         transaction.on_commit(lambda: marks.__setitem__("commit", time.time()))
-        patient = Patient.objects.create(
-            full_name=f"Bench Patient {number}",
-            date_of_birth=date(1960, 1, 1),
-            relationship=Relationship.SELF,
-            email=f"bench-{number}@example.org",
-            phone="+440000000000",
-            country="United Kingdom",
+        case = intake_submit(
+            contact={
+                "full_name": f"Bench Patient {number}",
+                "date_of_birth": date(1960, 1, 1),
+                "relationship": "self",
+                "email": f"bench-{number}@example.org",
+                "phone": "+442071838750",
+                "country": "United Kingdom",
+            },
+            profile={"stage": "IIIA", "gastrectomy": "d2", "her2_ihc": "1+", "ecog": 1},
+            consent_version=CONSENT_VERSION,
+            draft=None,
         )
-        ClinicalProfile.objects.create(
-            patient=patient,
-            stage=ClinicalProfile.Stage.IIIA,
-            gastrectomy=ClinicalProfile.Gastrectomy.D2,
-            her2_ihc=ClinicalProfile.Her2Ihc.IHC1,
-            ecog=1,
-        )
-        case = case_open(patient=patient)
     return case.pk
 
 
@@ -139,7 +141,9 @@ def measure_queue_latency(*, rounds: int = 200, budget_s: float = 60.0) -> list[
     before_task_publish.connect(before, weak=False)
     after_task_publish.connect(after, weak=False)
     try:
-        return _rounds(stamps, marks, broker, rounds, budget_s, ReviewTask)
+        # The bench mails to the console: 200 patient confirmations would bury the table.
+        with contextlib.redirect_stdout(io.StringIO()):
+            return _rounds(stamps, marks, broker, rounds, budget_s, ReviewTask)
     finally:
         before_task_publish.disconnect(before)
         after_task_publish.disconnect(after)
