@@ -24,20 +24,25 @@ def range_text(*, low: Decimal, high: Decimal, unit: str, approximate: bool) -> 
     return f"{'~' if approximate else ''}{span}{suffix}"
 
 
+def svg_number(value: float) -> str:
+    """SVG coordinates without float noise: 70.0 -> "70", 71.5 -> "71.5"."""
+    return f"{value:.3f}".rstrip("0").rstrip(".")
+
+
 @dataclass(frozen=True)
 class Bar:
     label: str
     text: str
     css_class: str
-    x: float
-    width: float
+    x: str
+    width: str
     y: int
 
 
 @dataclass(frozen=True)
 class RangeChart:
     axis_max: Decimal
-    ticks: list[tuple[float, str]]
+    ticks: list[tuple[str, str]]
     bars: list[Bar]
     title: str
     description: str
@@ -72,8 +77,8 @@ def range_chart(outcome: EvidenceOutcome) -> RangeChart:
                 label=f"{outcome.measure} ({label})",
                 text=range_text(low=low, high=high, unit=unit, approximate=outcome.approximate),
                 css_class=f"range-{arm}",
-                x=round(x, 3),
-                width=round(width, 3),
+                x=svg_number(x),
+                width=svg_number(width),
                 y=3 + index * ROW_HEIGHT,
             )
         )
@@ -81,7 +86,7 @@ def range_chart(outcome: EvidenceOutcome) -> RangeChart:
     for step in range(5):
         value = axis_max * step / 4
         suffix = unit if unit == "%" else ""
-        ticks.append((step * 25.0, f"{figure(value)}{suffix}"))
+        ticks.append((svg_number(step * 25.0), f"{figure(value)}{suffix}"))
     scale = f"0 to {figure(axis_max)}{unit if unit == '%' else ' ' + unit}"
     title = _("%(measure)s: %(treatment)s compared with %(control)s, on a scale of %(scale)s") % {
         "measure": outcome.measure,
