@@ -313,6 +313,11 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 
 # Rate limits (requests per minute per client), enforced through the cache.
 PRESCREEN_API_RATE_LIMIT = env_int("PRESCREEN_API_RATE_LIMIT", 60)
+# Portal sign-in links asked for, per 15 minutes: per email address and per client.
+PORTAL_SIGNIN_RATE_LIMIT_PER_EMAIL = env_int("PORTAL_SIGNIN_RATE_LIMIT_PER_EMAIL", 5)
+PORTAL_SIGNIN_RATE_LIMIT_PER_CLIENT = env_int("PORTAL_SIGNIN_RATE_LIMIT_PER_CLIENT", 20)
+# Complete /submit/ submissions per hour per client.
+SUBMIT_RATE_LIMIT = env_int("SUBMIT_RATE_LIMIT", 10)
 
 # Security headers. Content Security Policy uses Django's built-in support with nonces.
 SECURE_CSP = {
