@@ -1,0 +1,71 @@
+"""The oncology summary PDF: built from the case, private, rebuilt only when needed."""
+
+import io
+
+import pikepdf
+import pytest
+from django.core.files.storage import storages
+
+from navigation.models import OncologySummary
+from navigation.review import case_review_open
+from navigation.summary import summaries_rebuild_stale, summary_build, summary_is_stale
+from navigation.tasks import build_oncology_summary
+from tests.navigation.factories import make_case, make_document
+
+pytestmark = pytest.mark.django_db
+
+
+def pdf_text(name: str) -> str:
+    with storages["private"].open(name, "rb") as fh:
+        data = fh.read()
+    pdf = pikepdf.open(io.BytesIO(data))
+    # reportlab writes its text uncompressed: the content streams hold it verbatim.
+    streams = []
+    for page in pdf.pages:
+        contents = page.Contents
+        parts = list(contents) if isinstance(contents, pikepdf.Array) else [contents]
+        streams.extend(part.read_bytes().decode("latin-1") for part in parts)
+    return "".join(streams)
+
+
+def test_the_summary_holds_the_profile_prescreen_and_documents(coordinator):
+    case = make_case(her2_ihc="3+", treatment_history="Two cycles of XELOX in 2026")
+    make_document(case.patient)
+    case_review_open(case_id=case.pk)
+    build_oncology_summary.delay(case.pk)
+    summary = OncologySummary.objects.get(case=case)
+    text = pdf_text(summary.storage_name)
+    for expected in (
+        case.reference,
+        "positive",
+        "Two cycles of XELOX",
+        "Post-D2 gastrectomy",
+        "Pathology report",
+    ):
+        assert expected in text
+    assert summary.storage_name.startswith("summaries/")
+
+
+def test_building_twice_without_a_change_keeps_the_same_file(coordinator):
+    case = make_case()
+    first = summary_build(case_id=case.pk)
+    second = summary_build(case_id=case.pk)
+    assert first.storage_name == second.storage_name
+    assert not summary_is_stale(case)
+
+
+def test_a_profile_change_makes_it_stale_and_the_periodic_task_rebuilds_it(coordinator):
+    case = make_case()
+    first = summary_build(case_id=case.pk)
+    profile = case.patient.profile
+    profile.ecog = 2
+    profile.save()
+    case.refresh_from_db()
+    assert summary_is_stale(case)
+    assert summaries_rebuild_stale() == 1
+    assert summaries_rebuild_stale() == 0
+    rebuilt = OncologySummary.objects.get(case=case)
+    assert rebuilt.storage_name != first.storage_name
+    # The old file does not linger in private storage.
+    assert not storages["private"].exists(first.storage_name)
+    assert storages["private"].exists(rebuilt.storage_name)
