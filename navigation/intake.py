@@ -10,12 +10,14 @@ transaction; after commit the patient gets an email with their reference and a p
 
 import logging
 
+from django.conf import settings
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
+from cancerfax.security import rate_limited
 from navigation.models import Case
 from navigation.portal import portal_link_mail
 from navigation.services import case_open
@@ -65,8 +67,6 @@ def submission_mail(*, case_id: int) -> None:
 
 
 def _portal_url() -> str:
-    from django.conf import settings
-
     return settings.SITE_URL + reverse("navigation:portal")
 
 
@@ -82,7 +82,15 @@ def submit(request: HttpRequest) -> HttpResponse:
             # anything else is checked, so a mistake elsewhere does not lose them.
             _stored, refused = draft_add_files(request=request)
         forms_valid = all([contact.is_valid(), profile.is_valid(), consent.is_valid()])
-        if forms_valid and not refused:
+        # Only complete submissions count: correcting a mistake never uses up the budget.
+        limited = (
+            forms_valid
+            and not refused
+            and rate_limited(
+                request, scope="submit", limit=settings.SUBMIT_RATE_LIMIT, period=3600
+            )
+        )
+        if forms_valid and not refused and not limited:
             case = intake_submit(
                 contact=contact.cleaned_data,
                 profile=profile.cleaned_data,
@@ -91,7 +99,7 @@ def submit(request: HttpRequest) -> HttpResponse:
             )
             request.session[RECEIVED_SESSION_KEY] = case.reference
             return redirect("navigation:submit_received")
-        status = 400
+        status = 429 if limited else 400
     else:
         contact = ContactForm()
         profile = ClinicalProfileForm(initial=profile_initial_from_query(request.GET))
@@ -108,6 +116,7 @@ def submit(request: HttpRequest) -> HttpResponse:
         "forms": [contact, profile, consent],
         "refused_files": refused,
         "has_errors": status == 400,
+        "rate_limited": status == 429,
         **upload_fields_context(draft=draft_for_request(request, create=False)),
     }
     return render(request, "navigation/submit.html", context, status=status)

@@ -10,6 +10,7 @@ a case whose patient has another address is 404, exactly like a case that does n
 import hashlib
 import logging
 import secrets
+import time
 from datetime import datetime, timedelta
 
 from django import forms
@@ -26,6 +27,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from cancerfax.security import rate_limited
 from navigation.models import Case, CaseStatus, PortalToken
 from navigation.services import case_event_record, case_transition
 from records.audit import audit_record
@@ -43,11 +45,10 @@ logger = logging.getLogger(__name__)
 SESSION_EMAIL = "portal_email"
 PATIENT_LABEL = "patient (portal)"
 LINK_LIFETIME = timedelta(minutes=30)
-# Enough for a patient who mistypes or loses a mail a few times; too few to spam an inbox
-# or to probe many addresses from one place.
+# The limits (settings.PORTAL_SIGNIN_RATE_LIMIT_*) count requests in this window: enough
+# for a patient who mistypes or loses a mail a few times; too few to fill an inbox or to
+# probe many addresses from one place.
 SIGNIN_WINDOW_SECONDS = 15 * 60
-SIGNIN_LIMIT_PER_EMAIL = 5
-SIGNIN_LIMIT_PER_IP = 20
 
 _signer = signing.TimestampSigner(salt="navigation.portal.signin-link")
 
@@ -114,23 +115,24 @@ def portal_link_mail(*, email: str, template: str, context: dict | None = None) 
     send_mail(subject.strip(), text.lstrip(), None, [email])
 
 
-def _rate_limited(key: str, limit: int) -> bool:
-    """Count one attempt in the current fixed window; True when over the limit."""
-    # The window number is part of the key, so the clock decides when a window ends (the
-    # same on every cache backend), and the TTL only tidies up.
-    key = f"{key}:{int(timezone.now().timestamp()) // SIGNIN_WINDOW_SECONDS}"
-    cache.add(key, 0, timeout=SIGNIN_WINDOW_SECONDS)
+def _email_rate_limited(email: str) -> bool:
+    """Count one request for this address in the current window; True when over the limit.
+
+    Keyed by a hash (no address in the cache); like the per-client limit, it lets requests
+    through when the cache is down rather than lock every patient out.
+    """
+    window = int(time.time()) // SIGNIN_WINDOW_SECONDS
+    key = f"portal-signin:email:{hashlib.sha256(email.encode()).hexdigest()}:{window}"
     try:
+        cache.add(key, 0, timeout=SIGNIN_WINDOW_SECONDS + 1)
         count = cache.incr(key)
     except ValueError:  # the window ended between add() and incr()
-        cache.set(key, 1, timeout=SIGNIN_WINDOW_SECONDS)
+        cache.set(key, 1, timeout=SIGNIN_WINDOW_SECONDS + 1)
         count = 1
-    return count > limit
-
-
-def _client_ip(request: HttpRequest) -> str:
-    # The proxy in front of gunicorn sets REMOTE_ADDR; X-Forwarded-For is not trusted here.
-    return request.META.get("REMOTE_ADDR", "")
+    except Exception as exc:
+        logger.warning("portal sign-in limit not enforced: cache %s", type(exc).__name__)
+        return False
+    return count > settings.PORTAL_SIGNIN_RATE_LIMIT_PER_EMAIL
 
 
 # --- access ---------------------------------------------------------------------------
@@ -211,12 +213,15 @@ def portal_signin(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         return render(request, "navigation/portal_signin.html", {"form": form}, status=400)
     email = _normalise(form.cleaned_data["email"])
-    email_key = "portal-signin:email:" + hashlib.sha256(email.encode()).hexdigest()
-    ip_key = "portal-signin:ip:" + _client_ip(request)
     # Count both before deciding, so one address cannot be tried from many places nor many
     # addresses from one place.
-    over_email = _rate_limited(email_key, SIGNIN_LIMIT_PER_EMAIL)
-    over_ip = _rate_limited(ip_key, SIGNIN_LIMIT_PER_IP)
+    over_email = _email_rate_limited(email)
+    over_ip = rate_limited(
+        request,
+        scope="portal-signin",
+        limit=settings.PORTAL_SIGNIN_RATE_LIMIT_PER_CLIENT,
+        period=SIGNIN_WINDOW_SECONDS,
+    )
     if over_email or over_ip:
         return render(request, "navigation/portal_signin_limited.html", status=429)
     try:

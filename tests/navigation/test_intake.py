@@ -212,3 +212,20 @@ def test_the_confirmation_page_without_a_submission_sends_you_to_the_form(client
     response = client.get("/submit/received/")
     assert response.status_code == 302
     assert response["Location"] == "/submit/"
+
+
+def test_complete_submissions_are_rate_limited_per_client_and_answers_are_kept(client, settings):
+    settings.SUBMIT_RATE_LIMIT = 2
+    # Mistakes do not count against the limit.
+    for _ in range(3):
+        client.post("/submit/", valid_answers(consent=None))
+    for n in range(2):
+        assert client.post("/submit/", valid_answers(email=f"p{n}@example.org")).status_code == 302
+    upload(client, "pathology", "kept.pdf")
+    response = client.post("/submit/", valid_answers(email="third@example.org"))
+    assert response.status_code == 429
+    page = response.content.decode()
+    assert "Please wait before sending again" in page
+    assert 'value="third@example.org"' in page
+    assert "kept.pdf" in page
+    assert Case.objects.count() == 2

@@ -170,25 +170,25 @@ def test_a_signed_token_that_was_never_issued_is_refused(client):
     assert client.post(reverse("navigation:portal_link", args=[forged])).status_code == 400
 
 
-def test_requests_for_one_address_are_rate_limited(client):
+def test_requests_for_one_address_are_rate_limited(client, settings):
     make_case(email="ana@example.org")
-    for _ in range(portal.SIGNIN_LIMIT_PER_EMAIL):
+    for _ in range(settings.PORTAL_SIGNIN_RATE_LIMIT_PER_EMAIL):
         assert client.post("/portal/signin/", {"email": "ana@example.org"}).status_code == 200
     limited = client.post("/portal/signin/", {"email": "ANA@example.org"})
     assert limited.status_code == 429
-    assert len(mail.outbox) == portal.SIGNIN_LIMIT_PER_EMAIL
+    assert len(mail.outbox) == settings.PORTAL_SIGNIN_RATE_LIMIT_PER_EMAIL
 
 
-def test_requests_from_one_client_are_rate_limited_across_addresses(client):
-    for n in range(portal.SIGNIN_LIMIT_PER_IP):
+def test_requests_from_one_client_are_rate_limited_across_addresses(client, settings):
+    for n in range(settings.PORTAL_SIGNIN_RATE_LIMIT_PER_CLIENT):
         client.post("/portal/signin/", {"email": f"probe{n}@example.org"})
     assert client.post("/portal/signin/", {"email": "other@example.org"}).status_code == 429
 
 
-def test_the_limit_is_lifted_after_the_window(client):
+def test_the_limit_is_lifted_after_the_window(client, settings):
     make_case(email="ana@example.org")
     with time_machine.travel(timezone.now(), tick=False) as traveller:
-        for _ in range(portal.SIGNIN_LIMIT_PER_EMAIL + 1):
+        for _ in range(settings.PORTAL_SIGNIN_RATE_LIMIT_PER_EMAIL + 1):
             client.post("/portal/signin/", {"email": "ana@example.org"})
         traveller.shift(timedelta(seconds=portal.SIGNIN_WINDOW_SECONDS + 1))
         assert client.post("/portal/signin/", {"email": "ana@example.org"}).status_code == 200
