@@ -139,3 +139,41 @@ def test_a_patient_submits_records_and_follows_the_case_in_the_portal(page):
         patient=case.patient, original_name="ct-report.pdf", category="imaging"
     ).exists()
     assert csp_errors == []
+
+
+def test_without_javascript_the_plain_form_keeps_files_through_a_mistake(browser, live_server):
+    context = browser.new_context(base_url=live_server.url, java_script_enabled=False)
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    try:
+        page.goto("/submit/?stage=II")
+        page.fill("input[name=full_name]", "Ravi Kumar")
+        page.fill("input[name=date_of_birth]", "1958-07-02")
+        page.check("input[name=relationship][value=self]")
+        page.fill("input[name=email]", "ravi@example.org")
+        page.fill("input[name=phone]", "+91 98765 43210")
+        page.fill("input[name=country]", "India")
+        page.set_input_files("#id_files_pathology", [file_payload("histology.pdf")])
+        page.set_input_files("#id_files_surgery", [file_payload("operation-note.pdf")])
+        # No consent: the files travelled with the form and were kept anyway.
+        page.click("button[type=submit]:has-text('Send to a coordinator')")
+        page.wait_for_url("**/submit/")
+        assert page.locator("#form-errors").is_visible()
+        kept = page.locator("[data-records-list] li[data-document-id]")
+        assert kept.count() == 2
+        names = " ".join(kept.all_inner_texts())
+        assert "histology.pdf" in names and "operation-note.pdf" in names
+        assert page.locator("input[name=full_name]").input_value() == "Ravi Kumar"
+
+        page.check("input[name=consent]")
+        page.click("button[type=submit]:has-text('Send to a coordinator')")
+        page.wait_for_url("**/submit/received/")
+        reference = page.locator("[data-testid=case-reference]").inner_text().strip()
+        case = Case.objects.get(reference=reference)
+        assert sorted(case.patient.documents.values_list("original_name", flat=True)) == [
+            "histology.pdf",
+            "operation-note.pdf",
+        ]
+        assert case.patient.profile.stage == "II"
+    finally:
+        context.close()
