@@ -7,6 +7,7 @@ session then holds the verified email address, and every case page is looked up 
 a case whose patient has another address is 404, exactly like a case that does not exist.
 """
 
+import functools
 import hashlib
 import logging
 import secrets
@@ -15,6 +16,7 @@ from datetime import datetime, timedelta
 
 from django import forms
 from django.conf import settings
+from django.contrib import messages
 from django.core import signing
 from django.core.cache import cache
 from django.core.mail import send_mail
@@ -156,13 +158,12 @@ def _case_or_404(request: HttpRequest, reference: str) -> Case:
 def _signed_in_or_signin_page(view):
     """Anonymous visitors of any portal page get the sign-in page."""
 
+    @functools.wraps(view)
     def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
         if not portal_email(request):
             return redirect("navigation:portal")
         return view(request, *args, **kwargs)
 
-    wrapper.__name__ = view.__name__
-    wrapper.__doc__ = view.__doc__
     return wrapper
 
 
@@ -357,15 +358,25 @@ def portal_withdraw(request: HttpRequest, reference: str) -> HttpResponse:
     if not form.is_valid():
         context = _case_context(request, case, withdraw_form=form)
         return render(request, "navigation/portal_case.html", context, status=400)
-    case_withdraw(case=case, erase=form.cleaned_data["erase"])
+    erase = form.cleaned_data["erase"]
+    if case_withdraw(case=case, erase=erase):
+        text = str(_("Your consent is withdrawn and your case is closed."))
+        if erase:
+            text += " " + str(_("We will erase your data and confirm by email."))
+        messages.success(request, text)
     return redirect("navigation:portal_case", reference=case.reference)
 
 
 @transaction.atomic
-def case_withdraw(*, case: Case, erase: bool, now: datetime | None = None) -> None:
+def case_withdraw(*, case: Case, erase: bool, now: datetime | None = None) -> bool:
     """The patient withdraws consent (and may ask for erasure): the case closes as withdrawn,
-    with a history row the coordinators see, and the coordinators are told."""
+    with a history row the coordinators see, and the coordinators are told.
+
+    False when there was nothing new to say (a second click on an already withdrawn case).
+    """
     now = now or timezone.now()
+    if case.status == CaseStatus.WITHDRAWN and not erase:
+        return False
     case.patient.consents.filter(withdrawn_at__isnull=True).update(withdrawn_at=now)
     note = "The patient withdrew consent in the portal."
     if erase:
@@ -376,13 +387,17 @@ def case_withdraw(*, case: Case, erase: bool, now: datetime | None = None) -> No
             break
         case.refresh_from_db(fields=["status"])
     else:
-        if case.status != CaseStatus.WITHDRAWN or erase:
-            # Already closed (e.g. not suitable): the request still reaches the history.
-            case_event_record(case=case, note=note)
-    body = render_to_string(
-        "navigation/email/withdrawal_to_coordinators.txt", {"case": case, "erase": erase}
-    )
-    subject, _sep, text = body.partition("\n")
-    recipients = list(settings.COORDINATOR_EMAILS)
+        # Already closed (e.g. not suitable): the request still reaches the history.
+        case_event_record(case=case, note=note)
+    recipients = set(settings.COORDINATOR_EMAILS)
+    if case.assignee_id and case.assignee.email:
+        recipients.add(case.assignee.email)
     if recipients:
-        transaction.on_commit(lambda: send_mail(subject.strip(), text.lstrip(), None, recipients))
+        body = render_to_string(
+            "navigation/email/withdrawal_to_coordinators.txt", {"case": case, "erase": erase}
+        )
+        subject, _sep, text = body.partition("\n")
+        transaction.on_commit(
+            lambda: send_mail(subject.strip(), text.lstrip(), None, sorted(recipients))
+        )
+    return True

@@ -183,3 +183,35 @@ def test_withdrawing_closes_the_case_and_records_the_erasure_request(
     assert case_a.reference in mail.outbox[0].subject
     page = client.get(reverse("navigation:portal_case", args=[case_a.reference])).content
     assert b"Withdrawn" in page
+
+
+def test_a_second_withdrawal_click_changes_and_sends_nothing(
+    client, case_a, settings, django_capture_on_commit_callbacks
+):
+    settings.COORDINATOR_EMAILS = ["team@example.org"]
+    sign_in(client, "ana@example.org")
+    mail.outbox.clear()
+    url = reverse("navigation:portal_withdraw", args=[case_a.reference])
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(url, {"confirm": "on"})
+        client.post(url, {"confirm": "on"})
+    assert case_a.events.filter(to_status=CaseStatus.WITHDRAWN).count() == 1
+    assert len(mail.outbox) == 1
+
+
+def test_an_erasure_request_on_a_closed_case_still_reaches_the_coordinators(
+    client, case_a, coordinator, django_capture_on_commit_callbacks
+):
+    case_a.status = CaseStatus.NOT_SUITABLE
+    case_a.assignee = coordinator
+    case_a.save(update_fields=["status", "assignee"])
+    sign_in(client, "ana@example.org")
+    mail.outbox.clear()
+    url = reverse("navigation:portal_withdraw", args=[case_a.reference])
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(url, {"confirm": "on", "erase": "on"})
+    assert response.status_code == 302
+    case_a.refresh_from_db()
+    assert case_a.status == CaseStatus.NOT_SUITABLE
+    assert "erased" in case_a.events.latest("at").note
+    assert [m.to for m in mail.outbox] == [[coordinator.email]]
