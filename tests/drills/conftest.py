@@ -1,11 +1,13 @@
 """Drill fixtures: a Redis broker of the drills' own, and workers on the test database."""
 
+import shutil
+
 import pytest
 from django.db import connection
 
 from cancerfax.celery import app as celery_app
 from tests.conftest import service_missing
-from tests.drills.processes import DrillRedis, database_url
+from tests.drills.processes import DrillRedis, database_url, scratch_directory
 
 DRILL_REDIS_PORT = 6391
 
@@ -19,8 +21,9 @@ def drill_database(transactional_db) -> str:
 
 
 @pytest.fixture
-def drill_redis(tmp_path, settings):
-    redis = DrillRedis(port=DRILL_REDIS_PORT, directory=tmp_path / "redis")
+def drill_redis(settings):
+    scratch = scratch_directory("redis")
+    redis = DrillRedis(port=DRILL_REDIS_PORT, directory=scratch)
     redis.start()
     # The application publishes to this broker, through real Redis, not in-process.
     settings.CELERY_BROKER_URL = redis.url
@@ -29,3 +32,4 @@ def drill_redis(tmp_path, settings):
     yield redis
     celery_app.conf.task_always_eager = eager
     redis.kill()
+    shutil.rmtree(scratch, ignore_errors=True)

@@ -7,6 +7,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -189,10 +190,6 @@ class DrillPostgres:
         if os.geteuid() == 0:
             shutil.chown(self.directory, "postgres")
             shutil.chown(self.data, "postgres")
-            # pytest's tmp directories are private to root: let postgres walk down to its own.
-            for parent in self.directory.parents:
-                if str(parent).startswith("/tmp/") and parent != Path("/tmp"):
-                    parent.chmod(parent.stat().st_mode | 0o711)
         self._as_postgres(
             str(PG_BIN / "initdb"),
             "-D",
@@ -222,9 +219,14 @@ class DrillPostgres:
         wait_port(self.port)
 
     def stop(self, mode: str = "immediate") -> None:
-        self._as_postgres(
+        result = self._as_postgres(
             str(PG_BIN / "pg_ctl"), "-D", str(self.data), "-m", mode, "-w", "stop", check=False
         )
+        if result.returncode != 0:
+            # Whatever pg_ctl says, this cluster must not outlive the drill: stop it by PID.
+            pid_file = self.data / "postmaster.pid"
+            if pid_file.exists():
+                os.kill(int(pid_file.read_text().split()[0]), signal.SIGQUIT)
         wait_port(self.port, up=False)
 
     def createdb(self, name: str) -> str:
@@ -239,3 +241,11 @@ class DrillPostgres:
             name,
         )
         return f"postgres://postgres@127.0.0.1:{self.port}/{name}"
+
+
+def scratch_directory(prefix: str) -> Path:
+    """A directory outside pytest's tmp tree: other pytest runs on this machine prune and
+    re-permission that tree, which would pull the floor from under a running server."""
+    path = Path(tempfile.mkdtemp(prefix=f"cfx-drill-{prefix}-"))
+    path.chmod(0o755)
+    return path
