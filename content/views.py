@@ -12,15 +12,18 @@ names the content, not the nonce (a weak ETag: the bytes differ by the nonce).
 from __future__ import annotations
 
 import hashlib
+import logging
 
 from django.conf import settings
-from django.contrib.admin.views.decorators import staff_member_required
+from django.contrib import admin
+from django.contrib.auth.views import redirect_to_login
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.middleware.csp import get_nonce
 from django.shortcuts import render
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils.cache import get_conditional_response, patch_cache_control
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
@@ -32,6 +35,7 @@ from content.selectors import page_content_for_preview, page_content_get
 from content.services import content_cache_version
 from navigation.eligibility import RULE_SET_VERSION
 
+logger = logging.getLogger(__name__)
 NONCE_PLACEHOLDER = "<!--csp-nonce-->"
 PAGE_CACHE_SECONDS = 24 * 60 * 60
 PAGE_TEMPLATE = "content/page.html"
@@ -56,13 +60,22 @@ def _render_cacheable(path: str) -> dict[str, str] | None:
 @require_safe
 def information_page(request: HttpRequest, path: str) -> HttpResponse:
     path = f"/{path}"
-    key = _page_cache_key(path)
-    cached = cache.get(key)
+    try:
+        key = _page_cache_key(path)
+        cached = cache.get(key)
+    except Exception:
+        # The cache is a speed-up: with Redis down, patients still get the page.
+        logger.warning("page cache unavailable; rendering uncached", exc_info=True)
+        key, cached = None, None
     if cached is None:
         cached = _render_cacheable(path)
         if cached is None:
             raise Http404("No published page at this address.")
-        cache.set(key, cached, PAGE_CACHE_SECONDS)
+        if key is not None:
+            try:
+                cache.set(key, cached, PAGE_CACHE_SECONDS)
+            except Exception:
+                logger.warning("page cache unavailable; not storing", exc_info=True)
     not_modified = get_conditional_response(request, etag=cached["etag"])
     if not_modified is not None:
         # A 304 has no body; the browser keeps the body it has, with the nonce it has. A
@@ -81,8 +94,11 @@ def information_page(request: HttpRequest, path: str) -> HttpResponse:
     return response
 
 
-@staff_member_required
 def preview(request: HttpRequest, page_id: int) -> HttpResponse:
+    # The same gate as the admin itself (staff, signed in with a second factor): drafts
+    # are unpublished health information.
+    if not admin.site.has_permission(request):
+        return redirect_to_login(request.get_full_path(), reverse("admin:login"))
     if not request.user.has_perm("content.view_informationpage"):
         raise PermissionDenied
     content = page_content_for_preview(page_id=page_id)

@@ -200,3 +200,25 @@ def test_robots_txt_keeps_crawlers_out_of_private_areas_and_names_the_sitemap(cl
     assert "Disallow: /admin/" in text
     assert "Disallow: /portal/" in text
     assert "Sitemap: https://navigator.example.org/sitemap.xml" in text
+
+
+def test_the_page_is_still_served_when_the_cache_server_is_down(client, settings):
+    # A real Redis client pointed at a port where nothing listens.
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+        }
+    }
+    response = client.get(SEED_PATH)
+    assert response.status_code == 200
+    assert "Frequently Asked Questions" in response.content.decode()
+
+
+def test_preview_needs_the_second_factor_like_the_admin(client, editor):
+    page = make_page(path="/cik/lung-cancer/", status=PageStatus.DRAFT)
+    client.force_login(editor)  # password only, no verified device
+    response = client.get(f"/preview/{page.pk}/")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/admin/login/")
