@@ -31,6 +31,7 @@ def test_verification_finds_a_changed_row(patient, coordinator):
     # Tampering goes around every guard on purpose: straight to the table.
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
             cursor.execute("ALTER TABLE records_auditevent DISABLE TRIGGER USER")
         cursor.execute(
             "UPDATE records_auditevent SET actor_label = %s WHERE id = %s",
@@ -51,6 +52,7 @@ def test_verification_finds_a_removed_row(patient, coordinator):
     events = [record(patient, coordinator, target=f"case:{n}") for n in range(3)]
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
             cursor.execute("ALTER TABLE records_auditevent DISABLE TRIGGER USER")
         cursor.execute("DELETE FROM records_auditevent WHERE id = %s", [events[1].pk])
         if connection.vendor == "postgresql":

@@ -1,4 +1,5 @@
 import io
+import os
 import struct
 import zlib
 from datetime import timedelta
@@ -139,6 +140,16 @@ def test_a_live_worker_scans_after_commit(settings, clamd_address, live_worker, 
     from records.services import patient_submit
 
     settings.CLAMD_ADDRESS = clamd_address
+    # The worker reads and deletes the bytes: both sides must use the worker's storage,
+    # the one the environment names, not this test's private directory.
+    shared = os.environ.get("PRIVATE_STORAGE_ROOT") or str(settings.BASE_DIR / "var" / "private")
+    storages = dict(settings.STORAGES)
+    for alias in ("default", "private"):
+        storages[alias] = {
+            **storages[alias],
+            "OPTIONS": {**storages[alias]["OPTIONS"], "location": shared},
+        }
+    settings.STORAGES = storages
     patient = patient_submit(
         contact={
             "full_name": "Live Worker",
