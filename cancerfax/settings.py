@@ -280,6 +280,7 @@ CELERY_BEAT_SCHEDULE: dict = {
     "sweep-outbox": {"task": "navigation.sweep_outbox", "schedule": 60.0},
     "remind-overdue-reviews": {"task": "navigation.remind_overdue_reviews", "schedule": 900.0},
     "rescan-pending-documents": {"task": "records.rescan_pending_documents", "schedule": 300.0},
+    "expire-upload-drafts": {"task": "records.expire_upload_drafts", "schedule": 86400.0},
     "rescreen-open-cases": {"task": "navigation.rescreen_open_cases", "schedule": 3600.0},
     "rebuild-stale-summaries": {"task": "navigation.rebuild_stale_summaries", "schedule": 600.0},
 }

@@ -179,7 +179,9 @@ class UploadDraft(models.Model):
     """Files uploaded before the form is submitted, owned by one browser session."""
 
     key = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    session_key = models.CharField(max_length=64, db_index=True)
+    # Unique: files chosen together upload in parallel, and each request may be the first
+    # to need the draft; the constraint makes them all land in the same one.
+    session_key = models.CharField(max_length=64, unique=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:

@@ -9,6 +9,7 @@ import logging
 import re
 import unicodedata
 import uuid
+from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
@@ -171,20 +172,43 @@ def _enqueue_scan(document_id: int) -> None:
 
 
 def draft_for_request(request: HttpRequest, *, create: bool) -> UploadDraft | None:
-    """This browser session's draft (created on first upload when `create`)."""
+    """This browser session's draft (created on first need when `create`)."""
     key = request.session.get(DRAFT_SESSION_KEY)
     draft = UploadDraft.objects.filter(key=key).first() if key else None
+    session_key = request.session.session_key
+    if draft is None and session_key:
+        draft = UploadDraft.objects.filter(session_key=session_key).first()
     if draft is None and create:
-        if request.session.session_key is None:
+        if session_key is None:
             request.session.save()
-        draft = UploadDraft.objects.create(session_key=request.session.session_key)
-        request.session[DRAFT_SESSION_KEY] = str(draft.key)
-    elif draft is not None and draft.session_key != request.session.session_key:
+            session_key = request.session.session_key
+        # Parallel first uploads race here; the unique session key makes them agree.
+        draft, _created = UploadDraft.objects.get_or_create(session_key=session_key)
+    elif draft is not None and session_key and draft.session_key != session_key:
         # The session key changed (a sign-in cycles it); the draft follows its browser.
-        UploadDraft.objects.filter(pk=draft.pk).update(
-            session_key=request.session.session_key or ""
-        )
+        UploadDraft.objects.filter(pk=draft.pk).update(session_key=session_key)
+    if draft is not None and key != str(draft.key):
+        request.session[DRAFT_SESSION_KEY] = str(draft.key)
     return draft
+
+
+def drafts_expire(*, older_than: timedelta = timedelta(days=14)) -> int:
+    """Remove drafts nobody submitted, with their stored files; return how many."""
+    cutoff = timezone.now() - older_than
+    expired = 0
+    for draft in UploadDraft.objects.filter(created_at__lt=cutoff).iterator():
+        with transaction.atomic():
+            names = list(Document.objects.in_draft(draft).values_list("storage_name", flat=True))
+            draft.delete()
+            transaction.on_commit(lambda names=names: _delete_stored(names))
+        expired += 1
+    return expired
+
+
+def _delete_stored(names: list[str]) -> None:
+    storage = storages["private"]
+    for name in names:
+        storage.delete(name)
 
 
 @transaction.atomic

@@ -3,6 +3,7 @@
 from celery import shared_task
 
 from records.scanning import document_scan, documents_rescan_pending
+from records.services import drafts_expire
 
 
 @shared_task(name="records.scan_document", ignore_result=True)
@@ -15,3 +16,9 @@ def scan_document(document_id: int) -> None:
 def rescan_pending_documents() -> None:
     """For beat: retry documents that stayed pending because clamd could not be reached."""
     documents_rescan_pending()
+
+
+@shared_task(name="records.expire_upload_drafts", ignore_result=True)
+def expire_upload_drafts() -> None:
+    """For beat: drafts never submitted are removed with their files after two weeks."""
+    drafts_expire()

@@ -210,3 +210,42 @@ def test_the_portal_adds_a_document_to_an_existing_patient(patient, private_dir)
             patient=patient, category="her2", upload=SimpleUploadedFile("x.pdf", PE)
         )
     assert len(stored_files(private_dir)) == 1
+
+
+def test_files_chosen_together_land_in_one_draft(client, db):
+    # The first requests of a session race to create the draft; they must agree on one.
+    client.get("/")
+    session = client.session
+    session.save()
+    from django.test import RequestFactory as Factory
+
+    requests = []
+    for _ in range(2):
+        request = Factory().post("/submit/uploads/")
+        request.session = client.session.__class__(session.session_key)
+        requests.append(request)
+    from records.services import draft_for_request
+
+    drafts = {draft_for_request(r, create=True).pk for r in requests}
+    assert len(drafts) == 1
+
+
+def test_drafts_nobody_submitted_expire_with_their_files(
+    client, db, private_dir, django_capture_on_commit_callbacks
+):
+    import time_machine
+
+    from records.services import drafts_expire
+
+    with time_machine.travel("2026-01-01"):
+        post_upload(client, "a.pdf", pdf_bytes(), "pathology")
+    other = Client()
+    post_upload(other, "b.pdf", pdf_bytes(), "pathology")
+    with (
+        time_machine.travel("2026-02-01"),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        assert drafts_expire() == 1
+    assert UploadDraft.objects.count() == 1
+    assert [d.original_name for d in Document.objects.all()] == ["b.pdf"]
+    assert len(stored_files(private_dir)) == 1
