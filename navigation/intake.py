@@ -105,9 +105,9 @@ def submit(request: HttpRequest) -> HttpResponse:
         profile = ClinicalProfileForm(initial=profile_initial_from_query(request.GET))
         consent = ConsentForm()
         status = 200
-        # Bind the draft to the session now: several files chosen at once upload in
-        # parallel, and if the first uploads each created a draft, all but one would be
-        # orphaned when their sessions were saved over each other.
+        # Give this browser its session and draft now: several files chosen at once upload
+        # in parallel, and without a session cookie yet each first upload would start a
+        # session of its own, leaving all but one file out of the submission.
         draft_for_request(request, create=True)
     context = {
         "contact_form": contact,
