@@ -83,6 +83,17 @@ def test_the_page_renders_every_part_of_the_form(client):
     assert not re.search(r'<input[^>]*name="consent"[^>]*checked', page)
 
 
+def test_the_page_gives_the_browser_its_session_before_any_upload(client, settings):
+    # Files chosen together upload in parallel: they must all find the same session.
+    response = client.get("/submit/")
+    assert settings.SESSION_COOKIE_NAME in response.cookies
+    first = upload(client, "pathology", "a.pdf").json()
+    second = upload(client, "her2", "b.pdf").json()
+    assert Document.objects.get(public_id=first["id"]).draft_id == (
+        Document.objects.get(public_id=second["id"]).draft_id
+    )
+
+
 def test_answers_from_the_pre_screen_fill_the_form(client):
     page = client.get(
         "/submit/?stage=III&gastrectomy=d2&her2_status=positive&ecog=1&metastatic=false"
