@@ -103,9 +103,10 @@ class InformationPageAdmin(SimpleHistoryAdmin):
         "last_reviewed",
         "next_review_due",
         "clinical_reviewer",
+        "review_is_due",
         "updated_at",
     ]
-    list_filter = ["status", "condition", "therapy"]
+    list_filter = ["status", "condition", "therapy", "next_review_due"]
     search_fields = ["title", "path", "summary"]
     readonly_fields = ["updated_at", "preview_link"]
     fieldsets = [
@@ -127,6 +128,10 @@ class InformationPageAdmin(SimpleHistoryAdmin):
         HelpStepInline,
         CallToActionInline,
     ]
+
+    @admin.display(description=_("Review due"), boolean=True)
+    def review_is_due(self, obj: InformationPage) -> bool:
+        return obj.review_is_due
 
     @admin.display(description=_("Preview"))
     def preview_link(self, obj: InformationPage) -> str:

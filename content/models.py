@@ -18,6 +18,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -84,6 +85,13 @@ class InformationPage(models.Model):
     @property
     def is_published(self) -> bool:
         return self.status == PageStatus.PUBLISHED
+
+    @property
+    def review_is_due(self) -> bool:
+        """Never reviewed, or past its next review date."""
+        if not self.last_reviewed or not self.next_review_due:
+            return True
+        return self.next_review_due <= timezone.localdate()
 
     def clean(self) -> None:
         if (

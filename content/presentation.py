@@ -7,6 +7,7 @@ from typing import Any
 
 from django.conf import settings
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language
 
 from content.charts import range_chart
 from content.models import FAQ, BalanceSide, SectionKind
@@ -37,7 +38,7 @@ def json_ld(content: PageContent) -> SafeString:
         "url": url,
         "name": page.title,
         "description": page.summary,
-        "inLanguage": "en",
+        "inLanguage": get_language() or settings.LANGUAGE_CODE,
         "dateModified": page.updated_at.isoformat(),
         "about": {"@type": "MedicalCondition", "name": page.condition},
         "mentions": {"@type": "MedicalTherapy", "name": page.therapy},
@@ -83,7 +84,8 @@ def page_context(content: PageContent, *, csp_nonce: Any, preview: bool = False)
         elif kind == SectionKind.ELIGIBILITY:
             # The same rules the pre-screen runs, so the page and the engine agree.
             extra["criteria"] = [
-                (criterion, EVIDENCE_BADGES[criterion.evidence]) for criterion in CRITERIA
+                (criterion, EVIDENCE_BADGES.get(criterion.evidence, "text-bg-secondary"))
+                for criterion in CRITERIA
             ]
         elif kind == SectionKind.LIBRARY:
             extra["related_pages"] = content.related_pages

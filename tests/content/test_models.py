@@ -126,3 +126,18 @@ def test_eligibility_rows_follow_the_rule_table(client, monkeypatch):
     html = client.get("/cik/gastric-cancer/").content.decode()
     assert "A factor added to the rules" in html
     assert html.count('<th scope="row">') == len(changed)
+
+
+def test_a_page_is_due_for_review_when_never_reviewed_or_past_its_date():
+    import datetime
+
+    import time_machine
+
+    page = seed_page()
+    assert page.review_is_due
+    page.last_reviewed = datetime.date(2026, 11, 1)
+    page.next_review_due = datetime.date(2027, 5, 1)
+    with time_machine.travel(datetime.datetime(2027, 4, 30, 12, tzinfo=datetime.UTC)):
+        assert not page.review_is_due
+    with time_machine.travel(datetime.datetime(2027, 5, 1, 12, tzinfo=datetime.UTC)):
+        assert page.review_is_due
