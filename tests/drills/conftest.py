@@ -33,3 +33,12 @@ def drill_redis(settings):
     celery_app.conf.task_always_eager = eager
     redis.kill()
     shutil.rmtree(scratch, ignore_errors=True)
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    from tests.drills.test_fuzz import FUZZ_FIGURES
+
+    for target, (tried, accepted) in sorted(FUZZ_FIGURES.items()):
+        terminalreporter.write_line(
+            f"fuzz {target}: {tried} bad inputs tried, {accepted} accepted that should not be"
+        )
