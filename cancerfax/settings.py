@@ -283,7 +283,14 @@ CELERY_BEAT_SCHEDULE: dict = {
     "expire-upload-drafts": {"task": "records.expire_upload_drafts", "schedule": 86400.0},
     "rescreen-open-cases": {"task": "navigation.rescreen_open_cases", "schedule": 3600.0},
     "rebuild-stale-summaries": {"task": "navigation.rebuild_stale_summaries", "schedule": 600.0},
+    "purge-expired-cases": {"task": "navigation.purge_expired_cases", "schedule": 86400.0},
+    "verify-stored-files": {"task": "records.verify_stored_files", "schedule": 86400.0},
 }
+# Task modules outside the apps' tasks.py: erasure and retention, stored-file integrity.
+CELERY_IMPORTS = ["navigation.privacy", "records.integrity"]
+# Closed cases (not suitable, withdrawn, completed) are erased this many days after their
+# last event.
+RETENTION_DAYS = env_int("RETENTION_DAYS", 730)
 
 # Mail. Development prints messages to the console; production sends through SMTP.
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "CancerFax navigator <care@localhost>")

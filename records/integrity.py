@@ -1,0 +1,58 @@
+"""Periodic re-check of stored files against the SHA-256 taken at upload.
+
+Downloads check the hash every time (records.services.document_download_response); this
+sweep finds a changed or missing file before anyone asks for it, and tells the coordinators.
+"""
+
+import hashlib
+import logging
+
+from celery import shared_task
+from django.core.files.storage import storages
+
+from records.models import Document, ScanStatus
+from records.scanning import coordinators_alert
+
+logger = logging.getLogger(__name__)
+CHUNK = 1024 * 1024
+
+
+def _sha256_of(name: str) -> str:
+    hasher = hashlib.sha256()
+    with storages["private"].open(name, "rb") as fh:
+        while chunk := fh.read(CHUNK):
+            hasher.update(chunk)
+    return hasher.hexdigest()
+
+
+def stored_files_verify() -> list[int]:
+    """Hash every clean stored document; alert on each that changed or vanished.
+
+    Returns the ids of the documents that failed. Infected files were deleted on purpose
+    and pending ones are still being scanned, so only clean documents are checked.
+    """
+    failed = []
+    for document in Document.objects.filter(status=ScanStatus.CLEAN).iterator():
+        try:
+            actual = _sha256_of(document.storage_name)
+        except FileNotFoundError:
+            actual = ""
+        if actual == document.sha256:
+            continue
+        failed.append(document.pk)
+        logger.error("stored document %s does not match its SHA-256", document.pk)
+        coordinators_alert(
+            document=document,
+            subject="Stored document changed",
+            problem=(
+                "The daily check found a stored document that no longer matches the "
+                "fingerprint taken when it was uploaded (or is missing). It will not be "
+                "offered for download. Please check the storage."
+            ),
+        )
+    return failed
+
+
+@shared_task(name="records.verify_stored_files")
+def verify_stored_files() -> int:
+    return len(stored_files_verify())
