@@ -147,14 +147,13 @@ def inspect_file(path: str | Path, category: str) -> Inspection:
         label = (
             DocumentCategory(category).label if category in DocumentCategory.values else category
         )
+        found = _("ZIP archive") if kind == ZIP else KIND_NAMES[kind]
         raise FileRefused(
-            _("A %(category)s must be one of: %(names)s. This file is a %(kind)s.")
-            % {"category": str(label).lower(), "names": names, "kind": KIND_NAMES[kind]}
+            _("Files under “%(category)s” can only be: %(names)s. This file is a %(kind)s.")
+            % {"category": label, "names": names, "kind": found}
         )
     _refuse_polyglots(path, kind, head, tail)
-    {PDF: _check_pdf, JPEG: _check_image, PNG: _check_image, TIFF: _check_image}.get(
-        kind, _check_dicom if kind == DICOM else _check_zip
-    )(path, kind, tail)
+    FORMAT_CHECKS[kind](path, kind, tail)
     return Inspection(kind=kind, content_type=CONTENT_TYPES[kind])
 
 
@@ -505,3 +504,13 @@ def _check_zip_entry_content(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> bool
         _("The archive contains %(name)s, which is not a DICOM image.")
         % {"name": info.filename[:80]}
     )
+
+
+FORMAT_CHECKS = {
+    PDF: _check_pdf,
+    JPEG: _check_image,
+    PNG: _check_image,
+    TIFF: _check_image,
+    DICOM: _check_dicom,
+    ZIP: _check_zip,
+}

@@ -462,9 +462,9 @@ BAD_FILES: list[tuple[str, str, str, Callable[[], bytes], str]] = [
         "hidden",
     ),
     # wrong kind for the category, or not a document at all
-    ("zip_as_pathology", "report.zip", "pathology", dicom_zip_bytes, "must be one of"),
-    ("dicom_as_her2", "her2.dcm", "her2", dicom_bytes, "must be one of"),
-    ("dicom_as_surgery", "IMG0001", "surgery", dicom_bytes, "must be one of"),
+    ("zip_as_pathology", "report.zip", "pathology", dicom_zip_bytes, "can only be"),
+    ("dicom_as_her2", "her2.dcm", "her2", dicom_bytes, "can only be"),
+    ("dicom_as_surgery", "IMG0001", "surgery", dicom_bytes, "can only be"),
     ("gif", "photo.gif", "her2", lambda: image_bytes("GIF"), "can't accept"),
     ("bmp", "photo.bmp", "her2", lambda: image_bytes("BMP"), "can't accept"),
     (
