@@ -157,3 +157,13 @@ def test_a_large_table_uses_the_planners_estimate():
 def test_a_small_table_is_counted_exactly():
     bulk_cases(7)
     assert EstimatedCountPaginator(case_queue().order_by("-created_at"), 5).count == 7
+
+
+@pytest.mark.usefixtures("postgres")
+def test_the_queue_benchmark_runs_and_finds_a_page_size_independent_query_count():
+    from bench.queue_changelist import run_measure
+
+    result = run_measure(total_cases=120, rounds=2)
+    assert result["cases"] == 120
+    assert result["queries"][10] == result["queries"][100]
+    assert result["changelist_ms"] > 0 and result["raw_ms"] > 0
