@@ -387,6 +387,16 @@ class CaseAdmin(admin.ModelAdmin):
             response["Cache-Control"] = "no-store, private"
         return response
 
+    def history_view(self, request, object_id, extra_context=None) -> HttpResponse:
+        response = super().history_view(request, object_id, extra_context)
+        case = getattr(response, "context_data", {}).get("object")
+        if response.status_code == 200 and case is not None:
+            views.audit(
+                request, action=AuditEvent.Action.VIEW_RECORDS, case=case, target="history"
+            )
+            response["Cache-Control"] = "no-store, private"
+        return response
+
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         if obj is not None:
             context.update(self._case_page_context(obj))

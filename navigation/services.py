@@ -24,6 +24,7 @@ from navigation.models import (
     Centre,
     Outbox,
     RecordsRequest,
+    ReviewTask,
 )
 from records.models import DocumentCategory, Patient
 
@@ -156,6 +157,12 @@ def case_transition(
         return False
     case.status = to_status
     case.updated_at = now
+    if to_status not in (CaseStatus.SUBMITTED, CaseStatus.UNDER_REVIEW):
+        # Records asked for, a summary made, a centre matched or the case closed: the
+        # initial review has reached its decision, so it is no longer due (or reminded).
+        ReviewTask.objects.filter(
+            case=case, kind=ReviewTask.Kind.INITIAL_REVIEW, done_at__isnull=True
+        ).update(done_at=now)
     CaseEvent.objects.create(
         case=case,
         at=now,

@@ -168,3 +168,12 @@ def test_the_summary_is_built_downloaded_audited_and_rebuilt_after_a_profile_cha
     summary.refresh_from_db()
     assert summary.storage_name != first_name
     assert summary.profile_updated_at == profile.updated_at
+
+
+def test_the_admin_history_of_a_case_is_audited_too(coordinator_client, case):
+    before = AuditEvent.objects.count()
+    url = reverse("admin:navigation_case_history", args=[case.pk])
+    assert coordinator_client.get(url).status_code == 200
+    assert list(AuditEvent.objects.order_by("pk")[before:].values_list("target", flat=True)) == [
+        "history"
+    ]

@@ -173,3 +173,17 @@ def test_choosing_a_centre_needs_a_case_under_review(coordinator):
     assert case_centre_choose(case=case, centre=centre, actor=coordinator)
     case.refresh_from_db()
     assert (case.status, case.centre) == (CaseStatus.CENTRE_MATCHED, centre)
+
+
+def test_a_decision_on_the_case_closes_its_initial_review(coordinator):
+    from navigation.review import case_review_open
+
+    case = make_case()
+    task = case_review_open(case_id=case.pk)
+    case.refresh_from_db()
+    case_transition(case=case, to_status=CaseStatus.UNDER_REVIEW, actor=coordinator)
+    task.refresh_from_db()
+    assert task.done_at is None
+    case_transition(case=case, to_status=CaseStatus.RECORDS_REQUESTED, actor=coordinator)
+    task.refresh_from_db()
+    assert task.done_at is not None
