@@ -35,9 +35,9 @@ PERMISSIONS_POLICY = (
 )
 
 
-def client_ip(request: HttpRequest) -> str:
+def client_ip(request: HttpRequest) -> str | None:
     """The client's address. Behind TRUSTED_PROXY_COUNT proxies, the address the nearest
-    trusted proxy saw; never a value the client could write itself."""
+    trusted proxy saw; never a value the client could write itself. None when unknown."""
     proxies = settings.TRUSTED_PROXY_COUNT
     if proxies > 0:
         forwarded = [
@@ -47,7 +47,7 @@ def client_ip(request: HttpRequest) -> str:
         ]
         if len(forwarded) >= proxies:
             return forwarded[-proxies]
-    return request.META.get("REMOTE_ADDR", "") or "unknown"
+    return request.META.get("REMOTE_ADDR") or None
 
 
 def rate_limited(request: HttpRequest, *, scope: str, limit: int, period: int) -> bool:
@@ -60,7 +60,7 @@ def rate_limited(request: HttpRequest, *, scope: str, limit: int, period: int) -
     than a few minutes without a limit.
     """
     window = int(time.time() // period)
-    digest = hashlib.sha256(client_ip(request).encode()).hexdigest()[:24]
+    digest = hashlib.sha256((client_ip(request) or "unknown").encode()).hexdigest()[:24]
     key = f"ratelimit:{scope}:{digest}:{window}"
     try:
         cache.add(key, 0, timeout=period + 1)
