@@ -18,7 +18,6 @@ import pydicom
 from django.conf import settings
 from django.utils.translation import gettext as _
 from PIL import Image
-from pydicom.errors import InvalidDicomError
 
 from records.models import DocumentCategory
 
@@ -152,8 +151,13 @@ def inspect_file(path: str | Path, category: str) -> Inspection:
             _("Files under “%(category)s” can only be: %(names)s. This file is a %(kind)s.")
             % {"category": label, "names": names, "kind": found}
         )
-    _refuse_polyglots(path, kind, head, tail)
-    FORMAT_CHECKS[kind](path, kind, tail)
+    try:
+        _refuse_polyglots(path, kind, head, tail)
+        FORMAT_CHECKS[kind](path, kind, tail)
+    except FileRefused:
+        raise
+    except Exception:  # noqa: BLE001 - a parser's crash on a file is a broken file
+        raise FileRefused(DAMAGED) from None
     return Inspection(kind=kind, content_type=CONTENT_TYPES[kind])
 
 
@@ -374,24 +378,59 @@ def _check_dicom_stream(fh: BinaryIO, size: int) -> None:
         )
     fh.seek(0)
     try:
-        # Large values (the pixels) are not read into memory, only skipped over; their
-        # declared lengths are checked against the file size below.
+        # Large values (the pixels) are not read into memory, only skipped over.
         ds = pydicom.dcmread(fh, defer_size=4096)
         ds.file_meta.TransferSyntaxUID  # noqa: B018 - must be present
-        last_end = 0
-        for tag in list(ds.keys()):
-            # keep_deferred: look at where the value lies without reading it.
-            raw = ds.get_item(tag, keep_deferred=True)
-            tell = getattr(raw, "value_tell", None)
-            length = getattr(raw, "length", 0)
-            if tell is not None and length not in (None, 0xFFFFFFFF):
-                last_end = max(last_end, tell + length)
+        _check_dicom_complete(ds, size)
     except FileRefused:
         raise
-    except (InvalidDicomError, EOFError, AttributeError, KeyError, ValueError, OSError, TypeError):
+    except Exception:  # noqa: BLE001 - pydicom and struct errors all mean a broken file
         raise FileRefused(DAMAGED) from None
-    if last_end > size:
+
+
+# What a DICOM file is for: image pixels, a directory of an imaging CD, a report or an
+# embedded document. A file cut just before them parses, but carries nothing.
+_DICOM_PAYLOADS = (0x7FE00010, 0x00041220, 0x0040A730, 0x00420011)
+_UNDEFINED = 0xFFFFFFFF
+
+
+def _check_dicom_complete(ds: pydicom.Dataset, size: int) -> None:
+    """pydicom stops quietly at the end of the file, even inside an element: check that the
+    last element ends exactly where the file does and that the pixels are all there."""
+    last_tell, last_end = -1, None
+    for tag in list(ds.keys()):
+        # keep_deferred: look at where the value lies without reading it.
+        raw = ds.get_item(tag, keep_deferred=True)
+        tell = getattr(raw, "value_tell", None)
+        if tell is None:
+            continue
+        if raw.length != _UNDEFINED:
+            end = tell + raw.length
+        elif isinstance(raw.value, bytes):
+            end = tell + len(raw.value) + 8  # the value, then its delimiter item
+        else:
+            end = None
+        if end is not None and end > size:
+            raise FileRefused(DAMAGED)
+        if tell > last_tell:
+            last_tell, last_end = tell, end
+    if last_end is not None and last_end != size:
         raise FileRefused(DAMAGED)
+    if not any(tag in ds for tag in _DICOM_PAYLOADS):
+        raise FileRefused(DAMAGED)
+    if 0x7FE00010 in ds and not ds.file_meta.TransferSyntaxUID.is_encapsulated:
+        pixels = ds.get_item(0x7FE00010, keep_deferred=True)
+        bits = int(ds.get("BitsAllocated", 8))
+        if bits >= 8 and pixels.length != _UNDEFINED:
+            expected = (
+                int(ds.get("Rows", 0))
+                * int(ds.get("Columns", 0))
+                * int(ds.get("SamplesPerPixel", 1))
+                * int(ds.get("NumberOfFrames", 1) or 1)
+                * (bits // 8)
+            )
+            if pixels.length < expected:
+                raise FileRefused(DAMAGED)
 
 
 # --- ZIP of DICOM ------------------------------------------------------------------------
@@ -431,14 +470,7 @@ def _check_zip(path: Path, kind: str, tail: bytes) -> None:
                 raise FileRefused(DAMAGED)
     except FileRefused:
         raise
-    except (
-        zipfile.BadZipFile,
-        zipfile.LargeZipFile,
-        EOFError,
-        OSError,
-        ValueError,
-        NotImplementedError,
-    ):
+    except Exception:  # noqa: BLE001 - zlib, struct and zipfile errors: a broken archive
         raise FileRefused(DAMAGED) from None
 
 
