@@ -42,9 +42,10 @@ def _describe(violations: list[dict]) -> str:
 
 
 @pytest.mark.parametrize("width", [1280, 390])
-def test_the_page_has_no_serious_accessibility_violations(page, width):
+@pytest.mark.parametrize("path", [PAGE, "/"])
+def test_the_page_has_no_serious_accessibility_violations(page, width, path):
     page.set_viewport_size({"width": width, "height": 900})
-    page.goto(PAGE)
+    assert page.goto(path).status == 200
     violations = _axe_violations(page)
     assert not violations, _describe(violations)
 
