@@ -119,9 +119,11 @@ def document_scan(*, document_id: int) -> str:
             result = clamd_scan(stream)
     except ScannerUnavailable as exc:
         logger.warning("document %s stays pending: %s", document.public_id, exc)
+        _note_pending(document, f"Not scanned yet: {exc}")
         return ScanStatus.PENDING
     except FileNotFoundError:
         logger.error("document %s has no stored bytes; stays pending", document.public_id)
+        _note_pending(document, "Not scanned: the stored file is missing")
         return ScanStatus.PENDING
     now = timezone.now()
     if not result.infected:
@@ -136,6 +138,14 @@ def document_scan(*, document_id: int) -> str:
         if moved:
             transaction.on_commit(lambda: _quarantine(document))
     return ScanStatus.INFECTED
+
+
+def _note_pending(document: Document, detail: str) -> None:
+    # Shown in the admin, so a file that stays pending (clamd down, or over clamd's
+    # StreamMaxLength) says why instead of looking forgotten.
+    Document.objects.filter(pk=document.pk, status=ScanStatus.PENDING).update(
+        scan_detail=detail[:200]
+    )
 
 
 def _quarantine(document: Document) -> None:

@@ -114,6 +114,7 @@ def test_an_unreachable_scanner_leaves_the_file_pending(
         document = add(patient, png_carrying(EICAR))
     document.refresh_from_db()
     assert document.status == ScanStatus.PENDING
+    assert document.scan_detail.startswith("Not scanned yet")
     with pytest.raises(ScannerUnavailable):
         clamd_scan(io.BytesIO(b"x"))
 
