@@ -17,7 +17,7 @@ def test_content_editors_hold_no_patient_data_permission():
 
 
 @pytest.mark.django_db
-def test_a_new_staff_account_reaches_the_admin_through_its_role(client, editor):
-    client.force_login(editor)
-    response = client.get("/admin/")
+def test_a_new_staff_account_reaches_the_admin_through_its_role(editor_client):
+    response = editor_client.get("/admin/")
     assert response.status_code == 200
+    assert b"Content" in response.content
