@@ -240,3 +240,12 @@ def test_complete_submissions_are_rate_limited_per_client_and_answers_are_kept(c
     assert 'value="third@example.org"' in page
     assert "kept.pdf" in page
     assert Case.objects.count() == 2
+
+
+def test_every_error_in_the_summary_links_to_its_question(client):
+    page = client.post("/submit/", valid_answers(email="x@", consent=None, ecog=None)).content
+    page = page.decode()
+    targets = re.findall(r'class="alert-link" href="#([^"]+)"', page)
+    assert set(targets) == {"id_email", "id_consent", "id_ecog_0"}
+    for target in targets:
+        assert f'id="{target}"' in page

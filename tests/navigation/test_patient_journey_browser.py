@@ -177,3 +177,24 @@ def test_without_javascript_the_plain_form_keeps_files_through_a_mistake(browser
         assert case.patient.profile.stage == "II"
     finally:
         context.close()
+
+
+def test_the_form_with_errors_and_the_portal_case_page_pass_an_accessibility_check(page):
+    from axe_playwright_python.sync_playwright import Axe
+
+    from tests.navigation.test_portal_signin import make_case
+
+    page.goto("/submit/?stage=III")
+    page.click("button[type=submit]:has-text('Send to a coordinator')")
+    page.wait_for_url("**/submit/")
+    results = Axe().run(page)
+    assert results.violations_count == 0, results.generate_report()
+
+    case = make_case(email="ana@example.org")
+    from navigation.portal import portal_link_issue
+
+    page.goto(f"/portal/signin/{portal_link_issue(email='ana@example.org')}/")
+    page.click("button:has-text('Continue to my case')")
+    page.goto(f"/portal/cases/{case.reference}/")
+    results = Axe().run(page)
+    assert results.violations_count == 0, results.generate_report()
