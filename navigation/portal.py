@@ -94,7 +94,9 @@ def portal_link_redeem(*, token: str, now: datetime | None = None) -> str | None
     if row is None:
         return None
     # Two clicks racing on the same link: only one UPDATE finds used_at still empty.
-    spent = PortalToken.objects.filter(pk=row.pk, used_at__isnull=True).update(used_at=now)
+    spent = PortalToken.objects.filter(pk=row.pk, used_at__isnull=True, expires_at__gt=now).update(
+        used_at=now
+    )
     return row.email if spent == 1 else None
 
 
