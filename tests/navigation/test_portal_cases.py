@@ -215,3 +215,19 @@ def test_an_erasure_request_on_a_closed_case_still_reaches_the_coordinators(
     assert case_a.status == CaseStatus.NOT_SUITABLE
     assert "erased" in case_a.events.latest("at").note
     assert [m.to for m in mail.outbox] == [[coordinator.email]]
+
+
+def test_after_withdrawing_the_patient_can_still_ask_for_erasure(
+    client, case_a, settings, django_capture_on_commit_callbacks
+):
+    settings.COORDINATOR_EMAILS = ["team@example.org"]
+    sign_in(client, "ana@example.org")
+    url = reverse("navigation:portal_withdraw", args=[case_a.reference])
+    client.post(url, {"confirm": "on"})
+    page = client.get(reverse("navigation:portal_case", args=[case_a.reference])).content
+    assert b"Ask for erasure" in page
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(url, {"confirm": "on", "erase": "on"})
+    assert "erased" in case_a.events.latest("at").note
+    assert len(mail.outbox) == 1
