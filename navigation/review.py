@@ -164,6 +164,9 @@ def case_review_open(*, case_id: int, now: datetime | None = None) -> ReviewTask
         if case is None:
             logger.info("case %s no longer exists; nothing to review", case_id)
             return None
+        if case.is_closed:
+            # Withdrawn before the task ran: nobody should be asked to review it.
+            return None
         task = ReviewTask.objects.filter(case=case, kind=ReviewTask.Kind.INITIAL_REVIEW).first()
         if task is None:
             case_prescreen_refresh(case=case)

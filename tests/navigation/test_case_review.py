@@ -178,3 +178,11 @@ def test_a_finished_review_is_not_reminded(coordinator):
     task = case_review_open(case_id=make_case().pk)
     ReviewTask.objects.filter(pk=task.pk).update(done_at=timezone.now())
     assert review_tasks_remind(now=task.due_at + timedelta(days=1)) == 0
+
+
+def test_a_case_withdrawn_before_the_task_ran_gets_no_review(coordinator):
+    case = make_case()
+    Case.objects.filter(pk=case.pk).update(status="withdrawn")
+    assert case_review_open(case_id=case.pk) is None
+    assert not ReviewTask.objects.exists()
+    assert not mail.outbox
