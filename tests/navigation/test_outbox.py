@@ -153,3 +153,40 @@ def test_twenty_submissions_with_the_broker_down_all_get_one_review_after_the_sw
     assert sorted(row["case"] for row in per_case) == sorted(case.pk for case in cases)
     assert {row["n"] for row in per_case} == {1}
     assert not Outbox.objects.filter(sent_at__isnull=True).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_sweepers_at_once_never_send_the_same_row(postgres, monkeypatch):
+    import threading
+
+    from django.db import connection as default_connection
+
+    from navigation import services
+
+    cases = [Case.objects.create(patient=make_patient()) for _ in range(12)]
+    for case in cases:
+        Outbox.objects.create(kind=Outbox.Kind.OPEN_CASE_REVIEW, case=case)
+    sent: list[int] = []
+    lock = threading.Lock()
+    start = threading.Barrier(2)
+
+    def record(outbox: Outbox) -> None:
+        with lock:
+            sent.append(outbox.pk)
+
+    monkeypatch.setattr(services, "_publish", record)
+
+    def sweeper() -> None:
+        start.wait()
+        try:
+            outbox_sweep()
+        finally:
+            default_connection.close()
+
+    threads = [threading.Thread(target=sweeper) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(sent) == sorted(Outbox.objects.values_list("pk", flat=True))
+    assert not Outbox.objects.filter(sent_at__isnull=True).exists()
