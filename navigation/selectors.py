@@ -6,7 +6,7 @@ from django.db.models import Min, OuterRef, Q, QuerySet, Subquery
 from django.utils.functional import cached_property
 
 from navigation.models import Case, CaseEvent, ReviewTask
-from records.models import AuditEvent, ClinicalProfile, Document
+from records.models import AuditEvent, Document
 
 
 def case_queue() -> QuerySet[Case]:
@@ -31,28 +31,15 @@ def her2_q(status: str) -> Q:
     """
     prefix = "patient__profile__"
     ihc, ish = prefix + "her2_ihc", prefix + "her2_ish"
-    reported = prefix + "her2_reported_status"
-    has_reported = any(f.name == "her2_reported_status" for f in ClinicalProfile._meta.fields)
     no_scores = Q(**{ihc: ""})
+    reported = no_scores & Q(**{prefix + "her2_reported_status": status})
     if status == "positive":
-        q = Q(**{ihc: "3+"}) | Q(**{ihc: "2+", ish: "positive"})
-        if has_reported:
-            q |= no_scores & Q(**{reported: "positive"})
-        return q
+        return Q(**{ihc: "3+"}) | Q(**{ihc: "2+", ish: "positive"}) | reported
     if status == "negative":
-        q = Q(**{f"{ihc}__in": ["0", "1+"]}) | Q(**{ihc: "2+", ish: "negative"})
-        if has_reported:
-            q |= no_scores & Q(**{reported: "negative"})
-        return q
+        return Q(**{f"{ihc}__in": ["0", "1+"]}) | Q(**{ihc: "2+", ish: "negative"}) | reported
     if status == "equivocal":
-        q = Q(**{ihc: "2+"}) & ~Q(**{f"{ish}__in": ["positive", "negative"]})
-        if has_reported:
-            q |= no_scores & Q(**{reported: "equivocal"})
-        return q
-    unknown = Q(**{f"{prefix}isnull": True}) | no_scores
-    if has_reported:
-        unknown = Q(**{f"{prefix}isnull": True}) | (no_scores & Q(**{reported: ""}))
-    return unknown
+        return (Q(**{ihc: "2+"}) & ~Q(**{f"{ish}__in": ["positive", "negative"]})) | reported
+    return Q(**{f"{prefix}isnull": True}) | reported
 
 
 def case_documents(case: Case) -> QuerySet[Document]:

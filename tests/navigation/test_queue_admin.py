@@ -167,3 +167,12 @@ def test_the_queue_benchmark_runs_and_finds_a_page_size_independent_query_count(
     assert result["cases"] == 120
     assert result["queries"][10] == result["queries"][100]
     assert result["changelist_ms"] > 0 and result["raw_ms"] > 0
+
+
+def test_the_her2_filter_uses_the_reported_status_when_there_are_no_scores(coordinator_client):
+    reported = make_case(her2_ihc="", her2_reported_status="positive")
+    scored = make_case(her2_ihc="1+", her2_reported_status="positive")  # the scores win
+    results = coordinator_client.get(QUEUE + "?her2=positive").context["cl"].result_list
+    assert [c.pk for c in results] == [reported.pk]
+    negative = coordinator_client.get(QUEUE + "?her2=negative").context["cl"].result_list
+    assert [c.pk for c in negative] == [scored.pk]
