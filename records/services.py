@@ -7,10 +7,11 @@ Others call these: the intake view (`patient_submit`, `draft_*`), the portal
 import hashlib
 import logging
 import re
+import tempfile
 import unicodedata
 import uuid
 from datetime import timedelta
-from typing import Any
+from typing import Any, BinaryIO
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
@@ -314,12 +315,28 @@ def document_add_to_patient(
 # --- download ----------------------------------------------------------------------------
 
 
-def _stored_sha256(document: Document) -> str:
+def _verified_copy(document: Document) -> tuple[BinaryIO | None, str]:
+    """A private temporary copy of the stored bytes and their SHA-256, read once.
+
+    Serving the copy, not the stored file, means the bytes sent are exactly the bytes
+    checked, even if storage changes in between (and S3 is read once, not twice).
+    """
+    # Closed by the response once sent, or below on any failure.
+    copy = tempfile.TemporaryFile(dir=settings.FILE_UPLOAD_TEMP_DIR)  # noqa: SIM115
     hasher = hashlib.sha256()
-    with storages["private"].open(document.storage_name, "rb") as fh:
-        while chunk := fh.read(CHUNK):
-            hasher.update(chunk)
-    return hasher.hexdigest()
+    try:
+        with storages["private"].open(document.storage_name, "rb") as fh:
+            while chunk := fh.read(CHUNK):
+                hasher.update(chunk)
+                copy.write(chunk)
+    except FileNotFoundError:
+        copy.close()
+        return None, ""
+    except BaseException:
+        copy.close()
+        raise
+    copy.seek(0)
+    return copy, hasher.hexdigest()
 
 
 def document_download_response(
@@ -335,11 +352,10 @@ def document_download_response(
     """
     if not document.is_downloadable or document.patient_id is None:
         raise DocumentUnavailable(_("This document is not available for download."))
-    try:
-        actual = _stored_sha256(document)
-    except FileNotFoundError:
-        actual = ""
+    copy, actual = _verified_copy(document)
     if actual != document.sha256:
+        if copy is not None:
+            copy.close()
         audit_record(
             actor=actor,
             actor_label=actor_label,
@@ -360,16 +376,20 @@ def document_download_response(
             _("This document has changed since it was uploaded and cannot be downloaded."),
             changed=True,
         )
-    audit_record(
-        actor=actor,
-        actor_label=actor_label,
-        action=AuditEvent.Action.DOWNLOAD_DOCUMENT,
-        patient=document.patient,
-        target=f"document:{document.public_id}",
-        request=request,
-    )
+    try:
+        audit_record(
+            actor=actor,
+            actor_label=actor_label,
+            action=AuditEvent.Action.DOWNLOAD_DOCUMENT,
+            patient=document.patient,
+            target=f"document:{document.public_id}",
+            request=request,
+        )
+    except BaseException:
+        copy.close()  # no audit row, no download
+        raise
     response = FileResponse(
-        storages["private"].open(document.storage_name, "rb"),
+        copy,
         as_attachment=True,
         filename=document.original_name,
         content_type=document.content_type or "application/octet-stream",
