@@ -76,11 +76,13 @@ def prescreen_case_profile(profile: ClinicalProfile | None) -> dict[str, Any]:
 def missing_records_for(profile: ClinicalProfile | None, present: set[str]) -> list[str]:
     """Document categories this profile needs that the patient has not uploaded yet.
 
-    Pathology and staging imaging always; the HER2 report when HER2 is not known; the surgical
-    report after a gastrectomy; the chemotherapy history when lines of treatment were given.
+    Pathology and staging imaging always; the HER2 report unless a test score settles HER2;
+    the surgical report after a gastrectomy; the chemotherapy history when lines of treatment
+    were given.
     """
     needed = [DocumentCategory.PATHOLOGY]
-    if profile is None or profile.her2_status in ("", "equivocal"):
+    # Without an IHC score, HER2 is only what the patient was told: the report settles it.
+    if profile is None or not profile.her2_ihc or profile.her2_status == "equivocal":
         needed.append(DocumentCategory.HER2)
     needed.append(DocumentCategory.IMAGING)
     if profile is not None and profile.gastrectomy in (

@@ -92,6 +92,11 @@ def test_a_case_that_is_gone_is_not_an_error(coordinator):
         ),
         ({"her2_ihc": "1+", "gastrectomy": "d2"}, [], ["pathology", "imaging", "surgery"]),
         (
+            {"her2_ihc": "", "her2_reported_status": "positive", "gastrectomy": "none"},
+            [],
+            ["pathology", "her2", "imaging"],
+        ),
+        (
             {"her2_ihc": "0", "gastrectomy": "other", "prior_lines": 2},
             [],
             ["pathology", "imaging", "surgery", "chemotherapy"],
