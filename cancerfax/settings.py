@@ -283,6 +283,7 @@ CELERY_BEAT_SCHEDULE: dict = {
     "expire-upload-drafts": {"task": "records.expire_upload_drafts", "schedule": 86400.0},
     "rescreen-open-cases": {"task": "navigation.rescreen_open_cases", "schedule": 3600.0},
     "rebuild-stale-summaries": {"task": "navigation.rebuild_stale_summaries", "schedule": 600.0},
+    "refresh-missing-records": {"task": "navigation.refresh_missing_records", "schedule": 300.0},
     "purge-expired-cases": {"task": "navigation.purge_expired_cases", "schedule": 86400.0},
     "verify-stored-files": {"task": "records.verify_stored_files", "schedule": 86400.0},
 }

@@ -23,6 +23,7 @@ from navigation.forms import (
 )
 from navigation.matching import centres_rank
 from navigation.models import Case, CaseStatus, Centre, Outbox, ReviewTask
+from navigation.review import case_missing_records_refresh
 from navigation.selectors import (
     EstimatedCountPaginator,
     case_documents,
@@ -380,6 +381,11 @@ class CaseAdmin(admin.ModelAdmin):
         ]
 
     def change_view(self, request, object_id, form_url="", extra_context=None) -> HttpResponse:
+        if request.method == "GET" and str(object_id).isdigit():
+            # Uploads since the last look change what is missing: show it as it is now.
+            case = Case.objects.select_related("patient").filter(pk=object_id).first()
+            if case is not None and self.has_view_permission(request, case):
+                case_missing_records_refresh(case=case)
         response = super().change_view(request, object_id, form_url, extra_context)
         case = getattr(response, "context_data", {}).get("original")
         if request.method == "GET" and response.status_code == 200 and case is not None:

@@ -13,14 +13,14 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
 from django.db import transaction
-from django.db.models import Count, Q
+from django.db.models import Count, F, Q
 from django.urls import reverse
 from django.utils import timezone
 
 from navigation import eligibility
-from navigation.models import Case, ReviewTask
+from navigation.models import Case, RecordsRequest, ReviewTask
 from navigation.roles import COORDINATORS
-from navigation.services import case_event_record
+from navigation.services import case_event_record, missing_record_labels
 from records.models import ClinicalProfile, DocumentCategory, ScanStatus
 
 logger = logging.getLogger(__name__)
@@ -306,3 +306,45 @@ def cases_rescreen(*, limit: int = 1000) -> int:
                     ),
                 )
     return changed
+
+
+def case_missing_records_refresh(*, case: Case, now: datetime | None = None) -> bool:
+    """Recompute what the case still misses after new uploads; mark records requests whose
+    document categories have all arrived as fulfilled. True when anything changed."""
+    now = now or timezone.now()
+    present = _present_categories(case)
+    missing = missing_records_for(_profile_of(case), present)
+    changed = False
+    if missing != case.missing_records:
+        Case.objects.filter(pk=case.pk).update(
+            missing_records=missing, missing_records_count=len(missing), updated_at=now
+        )
+        case.missing_records, case.missing_records_count = missing, len(missing)
+        labels = ", ".join(missing_record_labels(missing)) or "nothing"
+        case_event_record(case=case, note=f"New documents received. Still missing: {labels}.")
+        changed = True
+    categories = set(DocumentCategory.values)
+    for records_request in case.records_requests.filter(fulfilled_at__isnull=True):
+        # Free-text items cannot be checked by machine: a coordinator closes those.
+        if set(records_request.items) <= categories and set(records_request.items) <= present:
+            RecordsRequest.objects.filter(pk=records_request.pk, fulfilled_at__isnull=True).update(
+                fulfilled_at=now
+            )
+            changed = True
+    return changed
+
+
+def cases_missing_records_refresh(*, limit: int = 1000) -> int:
+    """For beat: open cases that miss records and got documents since they last changed."""
+    stale = (
+        Case.objects.open()
+        .filter(patient__documents__uploaded_at__gt=F("updated_at"))
+        .distinct()
+        .values_list("pk", flat=True)[:limit]
+    )
+    refreshed = 0
+    for case in Case.objects.filter(pk__in=list(stale)).select_related("patient"):
+        refreshed += case_missing_records_refresh(case=case)
+        # Checked now: the same uploads do not bring the case back on the next run.
+        Case.objects.filter(pk=case.pk).update(updated_at=timezone.now())
+    return refreshed

@@ -43,3 +43,10 @@ def rebuild_stale_summaries() -> int:
     from navigation.summary import summaries_rebuild_stale
 
     return summaries_rebuild_stale()
+
+
+@shared_task(name="navigation.refresh_missing_records")
+def refresh_missing_records() -> int:
+    from navigation.review import cases_missing_records_refresh
+
+    return cases_missing_records_refresh()

@@ -191,3 +191,25 @@ def test_a_case_withdrawn_before_the_task_ran_gets_no_review(coordinator):
     assert case_review_open(case_id=case.pk) is None
     assert not ReviewTask.objects.exists()
     assert not mail.outbox
+
+
+def test_new_uploads_update_what_is_missing_and_fulfil_the_request(coordinator):
+    from navigation.models import RecordsRequest
+    from navigation.review import cases_missing_records_refresh
+    from navigation.services import records_request_create
+
+    case = make_case(her2_ihc="", gastrectomy="none")
+    case_review_open(case_id=case.pk)
+    case.refresh_from_db()
+    assert case.missing_records == ["pathology", "her2", "imaging"]
+    records_request_create(case=case, items=["her2"], message="", actor=coordinator)
+    make_document(case.patient, category=DocumentCategory.HER2)
+    assert cases_missing_records_refresh() == 1
+    assert cases_missing_records_refresh() == 0  # the same upload is not seen twice
+    case.refresh_from_db()
+    assert case.missing_records == ["pathology", "imaging"]
+    assert case.missing_records_count == 2
+    assert RecordsRequest.objects.get(case=case).fulfilled_at is not None
+    assert (
+        CaseEvent.objects.filter(case=case, note__startswith="New documents received").count() == 1
+    )
