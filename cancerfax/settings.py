@@ -327,6 +327,8 @@ PORTAL_SIGNIN_RATE_LIMIT_PER_EMAIL = env_int("PORTAL_SIGNIN_RATE_LIMIT_PER_EMAIL
 PORTAL_SIGNIN_RATE_LIMIT_PER_CLIENT = env_int("PORTAL_SIGNIN_RATE_LIMIT_PER_CLIENT", 20)
 # Complete /submit/ submissions per hour per client.
 SUBMIT_RATE_LIMIT = env_int("SUBMIT_RATE_LIMIT", 10)
+# Files sent to the upload endpoint per minute per client (40 files fit in one minute).
+UPLOAD_RATE_LIMIT = env_int("UPLOAD_RATE_LIMIT", 60)
 
 # Security headers. Content Security Policy uses Django's built-in support with nonces.
 SECURE_CSP = {

@@ -2,6 +2,7 @@
 
 import uuid
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.http import (
     HttpRequest,
@@ -16,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
+from cancerfax.security import rate_limited
 from records.forms import DocumentUploadForm
 from records.models import Document
 from records.services import (
@@ -47,6 +49,11 @@ def document_json(document: Document) -> dict:
 @require_POST
 def upload_create(request: HttpRequest) -> JsonResponse:
     """One file into this browser's draft; JSON with the stored file or the reason not."""
+    if rate_limited(request, scope="uploads", limit=settings.UPLOAD_RATE_LIMIT, period=60):
+        return JsonResponse(
+            {"error": _("Too many files in a short time. Please wait a minute and try again.")},
+            status=429,
+        )
     form = DocumentUploadForm(request.POST, request.FILES)
     if not form.is_valid():
         if "file" in form.errors:

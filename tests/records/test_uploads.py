@@ -249,3 +249,13 @@ def test_drafts_nobody_submitted_expire_with_their_files(
     assert UploadDraft.objects.count() == 1
     assert [d.original_name for d in Document.objects.all()] == ["b.pdf"]
     assert len(stored_files(private_dir)) == 1
+
+
+def test_a_client_sending_too_many_files_is_asked_to_wait(client, db, settings):
+    settings.UPLOAD_RATE_LIMIT = 2
+    for n in range(2):
+        assert post_upload(client, f"{n}.pdf", pdf_bytes(), "pathology").status_code == 201
+    response = post_upload(client, "3.pdf", pdf_bytes(), "pathology")
+    assert response.status_code == 429
+    assert "wait a minute" in response.json()["error"]
+    assert Document.objects.count() == 2
