@@ -104,8 +104,9 @@ def case_request_records(request: HttpRequest, case_id: int) -> HttpResponse:
     case = _case(request, case_id, "navigation.add_recordsrequest")
     form = RecordsRequestForm(request.POST)
     if not form.is_valid():
-        for error in form.errors.get("__all__", []) + sum(form.errors.values(), []):
-            messages.error(request, error)
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
         return _back(case)
     try:
         services.records_request_create(
