@@ -142,3 +142,32 @@ def test_the_report_spells_out_each_missed_and_unmeasured_target():
         "1.20× over the target, 40% off\n"
     )
     assert "- 4 upload, throughput vs cp: – against ≥ 0.80×: no endpoint" in report
+
+
+def test_runs_taking_turns_combine_into_one_figure_per_side():
+    from bench.harness import WrkResult
+    from bench.page import _combined
+
+    combined = _combined(
+        [
+            WrkResult(requests=600, seconds=6.0, rps=100.0, latency_ms={"99%": 10.0}),
+            WrkResult(requests=1800, seconds=6.0, rps=300.0, latency_ms={"99%": 30.0}),
+        ]
+    )
+    assert combined.rps == pytest.approx(200.0)
+    assert combined.p99_ms == pytest.approx(20.0)
+
+
+def test_the_same_page_with_another_nonce_counts_as_the_same_bytes():
+    from bench.harness import Response
+    from bench.page import _without_nonce
+
+    def page(nonce: str) -> Response:
+        policy = f"default-src 'self'; script-src 'self' 'nonce-{nonce}'"
+        body = f'<script nonce="{nonce}" src="/static/a.js"></script>'.encode()
+        return Response(200, [("Content-Security-Policy", policy)], body)
+
+    assert _without_nonce(page("Abc123")) == _without_nonce(page("Xyz789"))
+    assert _without_nonce(page("Abc123")) != _without_nonce(
+        Response(200, [], b'<script src="/static/b.js"></script>')
+    )
