@@ -21,6 +21,14 @@ def drill_database(transactional_db) -> str:
 
 
 @pytest.fixture
+def drill_scratch():
+    """Logs and marker files of the processes a drill starts, outside pytest's tmp tree."""
+    scratch = scratch_directory("files")
+    yield scratch
+    shutil.rmtree(scratch, ignore_errors=True)
+
+
+@pytest.fixture
 def drill_redis(settings):
     scratch = scratch_directory("redis")
     redis = DrillRedis(port=DRILL_REDIS_PORT, directory=scratch)

@@ -12,6 +12,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from django.conf import settings as django_settings
+
 from tests.conftest import service_missing
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -118,7 +120,13 @@ def database_url(settings_dict: dict) -> str:
 
 
 def start_worker(
-    *, name: str, broker_url: str, database: str, log: Path, extra_env: dict | None = None
+    *,
+    name: str,
+    broker_url: str,
+    database: str,
+    log: Path,
+    extra_env: dict | None = None,
+    loglevel: str = "INFO",
 ) -> Worker:
     env = {
         k: v
@@ -132,6 +140,9 @@ def start_worker(
         CELERY_VISIBILITY_TIMEOUT="3",
         EMAIL_BACKEND="console",
         PYTHONUNBUFFERED="1",
+        LOG_LEVEL=loglevel,
+        # The worker reads and writes the same private storage as this test.
+        PRIVATE_STORAGE_ROOT=str(django_settings.PRIVATE_STORAGE_ROOT),
         **(extra_env or {}),
     )
     handle = log.open("ab")
@@ -144,7 +155,7 @@ def start_worker(
             "cancerfax",
             "worker",
             "--concurrency=1",
-            "--loglevel=INFO",
+            f"--loglevel={loglevel}",
             "--without-gossip",
             "--without-mingle",
             "--without-heartbeat",

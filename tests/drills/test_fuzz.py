@@ -173,30 +173,20 @@ def test_truncated_documents_are_never_accepted(tmp_path, name, cut):
     assert verdict is None, f"{name} cut to {len(truncated)} of {len(data)} bytes: {verdict}"
 
 
-# Known defects of records/validation.py found by this fuzzing, kept as exhaustive,
-# deterministic checks: strict xfail, so the day the validator is fixed these turn into
-# failures that ask for the mark to be removed.
-@pytest.mark.xfail(
-    strict=True,
-    reason="records/validation.py accepts DICOM files cut before or inside their pixel data "
-    "and raises pydicom/struct errors instead of FileRefused on some cuts",
-)
+# Exhaustive, deterministic checks for two defects this fuzzing found in the validator (a
+# DICOM file cut short was accepted or crashed it; corrupt deflate data in a ZIP escaped as
+# zlib.error, a server error in the upload view), now fixed.
 def test_every_truncation_of_a_dicom_file_is_refused(tmp_path):
     data, category = REAL_FILES["dicom"]
     verdicts = {n: _inspect(tmp_path, data[:n], category) for n in range(len(data))}
     bad = {n: v for n, v in verdicts.items() if v is not None}
     for n in verdicts:
-        _count("DICOM truncations (known defect)", n in bad)
+        _count("upload validator", n in bad)
     assert not bad, (
         f"{len(bad)} of {len(data)} truncations not refused, e.g. {list(bad.items())[:3]}"
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="records/validation.py lets zlib.error escape for a ZIP whose deflate data is "
-    "corrupt: the upload view answers 500 instead of refusing the file",
-)
 def test_every_zeroed_byte_of_a_dicom_zip_is_refused_or_harmless(tmp_path):
     data, category = REAL_FILES["zip"]
     crashes = []
@@ -206,7 +196,7 @@ def test_every_zeroed_byte_of_a_dicom_zip_is_refused_or_harmless(tmp_path):
         verdict = _inspect(tmp_path, bytes(mutated), category)
         if isinstance(verdict, str):
             crashes.append((offset, verdict))
-        _count("zeroed bytes in a DICOM ZIP (known defect: crash)", isinstance(verdict, str))
+        _count("upload validator", isinstance(verdict, str))
     assert not crashes, f"{len(crashes)} crashes, e.g. {crashes[:2]}"
 
 

@@ -31,7 +31,7 @@ def _free_port() -> int:
 
 
 @pytest.fixture
-def stack(tmp_path):
+def stack():
     scratch = scratch_directory("pg")
     pg = DrillPostgres(port=PG_PORT, directory=scratch / "pg")
     pg.init()
@@ -49,8 +49,9 @@ def stack(tmp_path):
         CELERY_BROKER_URL="",
         REDIS_URL="",
         DEBUG="0",
-        PRIVATE_STORAGE_ROOT=str(tmp_path / "private"),
+        PRIVATE_STORAGE_ROOT=str(scratch / "private"),
         EMAIL_BACKEND="console",
+        SUBMIT_RATE_LIMIT="1000",  # every submission comes from this one test client
     )
     subprocess.run(
         [sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"],

@@ -27,13 +27,14 @@ def _submit(n: int) -> float:
 
 
 def test_a_broker_outage_during_a_burst_loses_and_duplicates_nothing(
-    drill_redis, drill_database, coordinator, tmp_path
+    drill_redis, drill_database, coordinator, drill_scratch, settings
 ):
+    settings.SUBMIT_RATE_LIMIT = 1000  # one test client is the whole burst
     worker = start_worker(
         name="steady",
         broker_url=drill_redis.url,
         database=drill_database,
-        log=tmp_path / "worker.log",
+        log=drill_scratch / "worker.log",
     )
     try:
         for n in range(BEFORE):

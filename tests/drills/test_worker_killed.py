@@ -1,5 +1,7 @@
 """SIGKILL a Celery worker in the middle of a case review; a new worker finishes it, once."""
 
+import time
+
 import pytest
 
 from navigation.models import Case, CaseEvent, Outbox, ReviewTask
@@ -12,14 +14,14 @@ pytestmark = [pytest.mark.drill, pytest.mark.postgres, pytest.mark.redis, pytest
 
 
 def test_a_review_interrupted_by_sigkill_completes_exactly_once(
-    drill_redis, drill_database, coordinator, tmp_path, django_capture_on_commit_callbacks
+    drill_redis, drill_database, coordinator, drill_scratch, django_capture_on_commit_callbacks
 ):
-    pause = tmp_path / "paused"
+    pause = drill_scratch / "paused"
     first = start_worker(
         name="doomed",
         broker_url=drill_redis.url,
         database=drill_database,
-        log=tmp_path / "worker-1.log",
+        log=drill_scratch / "worker-1.log",
         extra_env={"CFX_DRILL_PAUSE_FILE": str(pause), "CFX_DRILL_PAUSE_SECONDS": "120"},
     )
     try:
@@ -35,12 +37,16 @@ def test_a_review_interrupted_by_sigkill_completes_exactly_once(
         first.kill()
     task = ReviewTask.objects.get(case=case)
     assert task.notified_at is None
+    # Redis gives an unacknowledged task back once it is older than the visibility timeout
+    # (3 s for these workers), and a worker checks at start and then only every ~100 s:
+    # let the timeout pass before the new worker's first check.
+    time.sleep(3.5)
 
     second = start_worker(
         name="rescuer",
         broker_url=drill_redis.url,
         database=drill_database,
-        log=tmp_path / "worker-2.log",
+        log=drill_scratch / "worker-2.log",
     )
     try:
         # Redis hands the unacknowledged task to the new worker after the visibility timeout.

@@ -35,9 +35,10 @@ def canary_pdf() -> bytes:
     return out.getvalue()
 
 
-def journey(coordinator, capture_on_commit) -> Case:
+def journey(coordinator, capture_on_commit, after_submit=None) -> Case:
     """Submit, review, open the case and its files as a coordinator, follow it in the portal
-    and ask for erasure there. Tasks run in-process; returns the case."""
+    and ask for erasure there. `after_submit(case)` runs once the submission is saved (to
+    wait for a live worker's review). Returns the case."""
     patient = Client()
     patient.get("/submit/")
     upload = SimpleUploadedFile("canary-pathology.pdf", canary_pdf(), "application/pdf")
@@ -55,6 +56,8 @@ def journey(coordinator, capture_on_commit) -> Case:
         response = patient.post("/submit/", answers)
     assert response.status_code == 302, response.content[:2000]
     case = Case.objects.get(patient__email=EMAIL)
+    if after_submit is not None:
+        after_submit(case)
     # The scanner may be absent here: the file is clean as far as this journey goes.
     case.patient.documents.update(status=ScanStatus.CLEAN)
     document = case.patient.documents.get()
