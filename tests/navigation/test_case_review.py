@@ -213,3 +213,21 @@ def test_new_uploads_update_what_is_missing_and_fulfil_the_request(coordinator):
     assert (
         CaseEvent.objects.filter(case=case, note__startswith="New documents received").count() == 1
     )
+
+
+def test_the_review_and_its_beat_work_log_no_patient_data(coordinator, caplog, settings):
+    import logging
+
+    from navigation.services import outbox_sweep
+
+    caplog.set_level(logging.DEBUG)
+    settings.COORDINATOR_EMAILS = []
+    case = make_case(full_name="Canary Lastname-Zed", email="canary.zed@example.net")
+    make_document(case.patient, category=DocumentCategory.PATHOLOGY)
+    case_review_open(case_id=case.pk)
+    outbox_sweep()
+    cases_rescreen()
+    review_tasks_remind(now=timezone.now() + timedelta(days=5))
+    logged = "\n".join(record.getMessage() for record in caplog.records)
+    for canary in ("Canary", "Lastname-Zed", "canary.zed@example.net", "1960-01-01"):
+        assert canary not in logged
