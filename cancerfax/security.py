@@ -2,8 +2,8 @@
 
 - `rate_limited()`: a per-address request budget kept in the shared cache, for the views
   that take anonymous input (admin sign-in, portal sign-in links, /submit/, the pre-screen API).
-- `SessionSecurityMiddleware`: staff sessions end after an idle period and after an absolute
-  lifetime; staff and portal pages are never stored by browsers or proxies; a
+- `SessionSecurityMiddleware`: staff and portal sessions end after an idle period and after
+  an absolute lifetime; staff and portal pages are never stored by browsers or proxies; a
   Permissions-Policy header on every response.
 - Signal receivers: a deactivated or deleted user loses every session at once.
 """
@@ -24,6 +24,8 @@ from django.utils.cache import patch_cache_control
 logger = logging.getLogger(__name__)
 
 SESSION_STARTED = "_cfx_session_started"
+# Set by the portal's sign-in (navigation.portal.SESSION_EMAIL): a patient's session.
+PORTAL_SESSION_KEY = "portal_email"
 SESSION_LAST_SEEN = "_cfx_session_last_seen"
 # Writing the session on every request would cost a database write each time; a minute's
 # precision is plenty for a 15-minute idle limit.
@@ -80,7 +82,7 @@ def _is_staff(request: HttpRequest) -> bool:
 
 
 class SessionSecurityMiddleware:
-    """Ends idle and old staff sessions on the server, and sets response hardening headers.
+    """Ends idle and old staff and portal sessions on the server; sets hardening headers.
 
     Goes after AuthenticationMiddleware and OTPMiddleware.
     """
@@ -89,9 +91,32 @@ class SessionSecurityMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if settings.SESSION_COOKIE_NAME in request.COOKIES and _is_staff(request):
-            self._enforce_staff_limits(request)
+        if settings.SESSION_COOKIE_NAME in request.COOKIES:
+            if _is_staff(request):
+                self._enforce_limits(
+                    request,
+                    idle=settings.STAFF_SESSION_IDLE_SECONDS,
+                    lifetime=settings.STAFF_SESSION_MAX_SECONDS,
+                    end=logout,
+                )
+            elif request.session.get(PORTAL_SESSION_KEY):
+                self._enforce_limits(
+                    request,
+                    idle=settings.PORTAL_SESSION_IDLE_SECONDS,
+                    lifetime=settings.PORTAL_SESSION_MAX_SECONDS,
+                    end=lambda r: r.session.flush(),
+                )
         response = self.get_response(request)
+        session = getattr(request, "session", None)
+        # Only look inside a session that exists: reading an empty one would add
+        # "Vary: Cookie" to every public page and spoil shared caching.
+        has_session = session is not None and (
+            settings.SESSION_COOKIE_NAME in request.COOKIES or session.modified
+        )
+        if has_session and session.get(PORTAL_SESSION_KEY):
+            # The portal's sign-in view has just put the patient in: the clock starts now.
+            session.setdefault(SESSION_STARTED, time.time())
+            session.setdefault(SESSION_LAST_SEEN, time.time())
         response.headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
         csp = response.headers.get("Content-Security-Policy")
         if csp and "frame-ancestors" not in csp:
@@ -106,7 +131,9 @@ class SessionSecurityMiddleware:
         return response
 
     @staticmethod
-    def _enforce_staff_limits(request: HttpRequest) -> None:
+    def _enforce_limits(
+        request: HttpRequest, *, idle: int, lifetime: int, end: Callable[[HttpRequest], None]
+    ) -> None:
         session = request.session
         now = time.time()
         started = session.get(SESSION_STARTED)
@@ -114,11 +141,9 @@ class SessionSecurityMiddleware:
         if started is None or last_seen is None:
             session[SESSION_STARTED] = session[SESSION_LAST_SEEN] = now
             return
-        idle = now - last_seen > settings.STAFF_SESSION_IDLE_SECONDS
-        too_old = now - started > settings.STAFF_SESSION_MAX_SECONDS
-        if idle or too_old:
-            # logout() flushes: the session row is deleted, the cookie is worthless.
-            logout(request)
+        if now - last_seen > idle or now - started > lifetime:
+            # Both ways of ending flush the session: its row is deleted, the cookie worthless.
+            end(request)
             return
         if now - last_seen >= LAST_SEEN_RESOLUTION:
             session[SESSION_LAST_SEEN] = now

@@ -353,11 +353,14 @@ CSRF_COOKIE_HTTPONLY = True
 
 # Sessions: in the database, indexed by user so deactivating someone ends their sessions
 # with one DELETE (cancerfax/models.py). Staff sessions also end after 15 idle minutes and
-# after 10 hours whatever happens (cancerfax.security.SessionSecurityMiddleware).
+# after 10 hours whatever happens, patients' portal sessions after 30 idle minutes and 4
+# hours (cancerfax.security.SessionSecurityMiddleware).
 SESSION_ENGINE = "cancerfax.session_store"
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 12 * 3600)
 STAFF_SESSION_IDLE_SECONDS = env_int("STAFF_SESSION_IDLE_SECONDS", 15 * 60)
 STAFF_SESSION_MAX_SECONDS = env_int("STAFF_SESSION_MAX_SECONDS", 10 * 3600)
+PORTAL_SESSION_IDLE_SECONDS = env_int("PORTAL_SESSION_IDLE_SECONDS", 30 * 60)
+PORTAL_SESSION_MAX_SECONDS = env_int("PORTAL_SESSION_MAX_SECONDS", 4 * 3600)
 # Proxies in front of the app that append to X-Forwarded-For (0: use the socket address).
 TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
 ADMIN_LOGIN_RATE_LIMIT = env_int("ADMIN_LOGIN_RATE_LIMIT", 20)

@@ -119,3 +119,37 @@ def test_deactivating_through_the_admin_ends_the_sessions(superuser_client, coor
 def test_an_anonymous_visitor_gets_no_session_row(client):
     client.get("/")
     assert UserSession.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_a_portal_session_ends_after_thirty_idle_minutes():
+    from tests.navigation.factories import make_case
+    from tests.security.world import patient_client
+
+    case = make_case(email="idle.patient@example.org")
+    start = timezone.now()
+    with time_machine.travel(start, tick=False):
+        client = patient_client("idle.patient@example.org")
+        assert client.get(f"/portal/cases/{case.reference}/").status_code == 200
+    with time_machine.travel(start + timezone.timedelta(minutes=25), tick=False):
+        assert client.get(f"/portal/cases/{case.reference}/").status_code == 200
+    with time_machine.travel(start + timezone.timedelta(minutes=60), tick=False):
+        assert client.get(f"/portal/cases/{case.reference}/").status_code == 302
+
+
+@pytest.mark.django_db
+def test_a_busy_portal_session_still_ends_at_its_absolute_limit():
+    from tests.navigation.factories import make_case
+    from tests.security.world import patient_client
+
+    case = make_case(email="busy.patient@example.org")
+    url = f"/portal/cases/{case.reference}/"
+    start = timezone.now()
+    with time_machine.travel(start, tick=False):
+        client = patient_client("busy.patient@example.org")
+    limit = settings.PORTAL_SESSION_MAX_SECONDS // 60
+    for minutes in range(20, limit, 20):
+        with time_machine.travel(start + timezone.timedelta(minutes=minutes), tick=False):
+            assert client.get(url).status_code == 200
+    with time_machine.travel(start + timezone.timedelta(minutes=limit + 1), tick=False):
+        assert client.get(url).status_code == 302
