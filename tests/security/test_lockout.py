@@ -74,6 +74,7 @@ def test_the_lock_ends_after_the_cool_off(client, coordinator):
 
 
 @pytest.mark.django_db
+@time_machine.travel("2026-03-02 09:00:05+00:00", tick=False)  # all inside one window
 def test_the_sign_in_form_has_a_per_address_ceiling(client, settings):
     settings.ADMIN_LOGIN_RATE_LIMIT = 3
     # Different usernames, so only the address ceiling can stop them.

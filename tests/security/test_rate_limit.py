@@ -14,11 +14,17 @@ def _request(ip: str = "192.0.2.1", forwarded: str = ""):
     return RequestFactory().post("/submit/", **extra)
 
 
+# The limit counts in fixed windows: tests that count stay inside one.
+IN_ONE_WINDOW = time_machine.travel("2026-03-02 09:00:05+00:00", tick=False)
+
+
+@IN_ONE_WINDOW
 def test_it_allows_the_limit_then_refuses():
     answers = [rate_limited(_request(), scope="t", limit=3, period=60) for _ in range(5)]
     assert answers == [False, False, False, True, True]
 
 
+@IN_ONE_WINDOW
 def test_each_scope_and_each_address_has_its_own_budget():
     for _ in range(3):
         rate_limited(_request(), scope="a", limit=3, period=60)
