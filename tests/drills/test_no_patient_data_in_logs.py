@@ -11,7 +11,7 @@ from tests.conftest import wait_for
 from tests.drills.processes import start_worker
 from tests.security import canary
 
-pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.worker]
+pytestmark = [pytest.mark.drill, pytest.mark.postgres, pytest.mark.redis, pytest.mark.worker]
 
 
 def test_a_full_journey_leaves_no_patient_data_in_any_log(
