@@ -30,6 +30,27 @@ def download_link(document: Document) -> str:
     return format_html('<a href="{}">{}</a>', url, _("Download"))
 
 
+def _shown(request: HttpRequest, response: HttpResponse, key: str):
+    """The object an admin page actually showed: a 200 answer to a read, else None.
+
+    Taken from the response's context, so a 403, a 404 or a redirect is never audited and
+    the row is not read a second time."""
+    if request.method != "GET" or response.status_code != 200:
+        return None
+    return getattr(response, "context_data", {}).get(key)
+
+
+def _audit_view(request: HttpRequest, *, patient: Patient, target: str) -> None:
+    audit_record(
+        actor=request.user,
+        actor_label=request.user.get_username(),
+        action=AuditEvent.Action.VIEW_RECORDS,
+        patient=patient,
+        target=target,
+        request=request,
+    )
+
+
 class ClinicalProfileInline(admin.StackedInline):
     model = ClinicalProfile
     can_delete = False
@@ -102,18 +123,17 @@ class PatientAdmin(admin.ModelAdmin):
         self, request: HttpRequest, object_id: str, form_url: str = "", extra_context=None
     ) -> HttpResponse:
         response = super().change_view(request, object_id, form_url, extra_context)
-        # Audit only what was actually shown: a 200 on a read of an existing patient.
-        if request.method == "GET" and response.status_code == 200:
-            patient = self.get_object(request, object_id)
-            if patient is not None:
-                audit_record(
-                    actor=request.user,
-                    actor_label=request.user.get_username(),
-                    action=AuditEvent.Action.VIEW_RECORDS,
-                    patient=patient,
-                    target=f"patient:{patient.public_id}",
-                    request=request,
-                )
+        patient = _shown(request, response, "original")
+        if patient is not None:
+            _audit_view(request, patient=patient, target=f"patient:{patient.public_id}")
+        return response
+
+    def history_view(self, request: HttpRequest, object_id: str, extra_context=None):
+        # The history lists who changed which of the patient's fields: a view of their record.
+        response = super().history_view(request, object_id, extra_context)
+        patient = _shown(request, response, "object")
+        if patient is not None:
+            _audit_view(request, patient=patient, target=f"patient:{patient.public_id} history")
         return response
 
 
@@ -160,6 +180,16 @@ class DocumentAdmin(admin.ModelAdmin):
             ),
             *super().get_urls(),
         ]
+
+    def change_view(
+        self, request: HttpRequest, object_id: str, form_url: str = "", extra_context=None
+    ) -> HttpResponse:
+        response = super().change_view(request, object_id, form_url, extra_context)
+        document = _shown(request, response, "original")
+        # A file still in an unsubmitted draft belongs to no patient yet: nobody to name.
+        if document is not None and document.patient is not None:
+            _audit_view(request, patient=document.patient, target=f"document:{document.public_id}")
+        return response
 
     # Files arrive through the intake and portal services only; rows change by scanning.
     def has_add_permission(self, request) -> bool:

@@ -1,10 +1,12 @@
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
 from django.urls import reverse
 
 from records.audit import audit_record
 from records.models import AuditEvent, Document, ScanStatus
 from records.services import document_add_to_patient
+from tests.conftest import staff_client
 
 from .files import pdf_bytes
 
@@ -87,3 +89,31 @@ def test_the_audit_trail_is_read_only_in_the_admin(coordinator_client, event):
     delete = reverse("admin:records_auditevent_delete", args=[event.pk])
     assert coordinator_client.post(delete, {"post": "yes"}).status_code == 403
     assert AuditEvent.objects.get(pk=event.pk).target == "case:1"
+
+
+@pytest.mark.parametrize("page", ["document_change", "patient_history"])
+def test_each_staff_look_at_a_record_writes_one_audit_row(
+    coordinator_client, coordinator, patient, document, page
+):
+    url = {
+        "document_change": reverse("admin:records_document_change", args=[document.pk]),
+        "patient_history": reverse("admin:records_patient_history", args=[patient.pk]),
+    }[page]
+    assert coordinator_client.get(url).status_code == 200
+    [row] = AuditEvent.objects.all()
+    assert row.actor == coordinator
+    assert row.patient_ref == patient.public_id
+    assert row.action == AuditEvent.Action.VIEW_RECORDS
+
+
+def test_a_refused_or_missing_page_writes_no_audit_row(editor, coordinator, patient):
+    # Two browsers: the client fixtures share one test client.
+    editor_browser, coordinator_browser = (
+        staff_client(Client(), editor),
+        staff_client(Client(), coordinator),
+    )
+    history = reverse("admin:records_patient_history", args=[patient.pk])
+    assert editor_browser.get(history).status_code == 403
+    missing = reverse("admin:records_document_change", args=[999999])
+    assert coordinator_browser.get(missing).status_code == 302  # the admin's "not found" redirect
+    assert not AuditEvent.objects.exists()
