@@ -254,3 +254,19 @@ class PortalToken(models.Model):
 
     def __str__(self) -> str:
         return f"Portal sign-in link ({self.created_at:%Y-%m-%d %H:%M})"
+
+
+class PortalSignInRequest(models.Model):
+    """One request for a portal sign-in link, for any address, known or not.
+
+    The sign-in view writes this row and nothing else, the same work for every address, so
+    its response time cannot tell whether we hold a case for it. A task reads the row after
+    commit, mails a link only when there are cases, and blanks the address.
+    """
+
+    email = models.EmailField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    handled_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"Portal sign-in request ({self.created_at:%Y-%m-%d %H:%M})"

@@ -5,6 +5,8 @@ time-stamped; we keep only the token's SHA-256, and a conditional UPDATE spends 
 link works once, for `LINK_LIFETIME`, and a leaked database gives no usable links. The
 session then holds the verified email address, and every case page is looked up through it:
 a case whose patient has another address is 404, exactly like a case that does not exist.
+Asking for a link does the same work for every address (one row, one queued task), so
+neither the answer nor its timing tells whether we hold a case for it.
 """
 
 import functools
@@ -30,7 +32,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from cancerfax.security import rate_limited
-from navigation.models import Case, CaseStatus, PortalToken
+from navigation.models import Case, CaseStatus, PortalSignInRequest, PortalToken
 from navigation.services import case_event_record, case_transition
 from records.audit import audit_record
 from records.models import AuditEvent, Document, DocumentCategory
@@ -100,12 +102,45 @@ def portal_link_redeem(*, token: str, now: datetime | None = None) -> str | None
     return row.email if spent == 1 else None
 
 
-def portal_link_send(*, email: str) -> None:
-    """Mail a sign-in link to an address that has a case. Says nothing about others."""
-    email = _normalise(email)
-    if not Case.objects.filter(patient__email__iexact=email).exists():
-        return
-    portal_link_mail(email=email, template="navigation/email/portal_link.txt")
+@transaction.atomic
+def portal_signin_request(*, email: str) -> PortalSignInRequest:
+    """Record a request for a sign-in link; a task decides after commit whether to mail one.
+
+    The same one-row write for every address: whether we know it is looked up in the task,
+    never in the request, so the response time says nothing about it.
+    """
+    row = PortalSignInRequest.objects.create(email=_normalise(email))
+    transaction.on_commit(functools.partial(_signin_request_enqueue, row.pk))
+    return row
+
+
+def _signin_request_enqueue(request_id: int) -> None:
+    from navigation.tasks import send_portal_signin_link
+
+    try:
+        send_portal_signin_link.delay(request_id)
+    except Exception as exc:
+        # The broker is down: the patient asks again; the answer must not turn into an error.
+        logger.warning("portal sign-in link not queued: broker %s", type(exc).__name__)
+
+
+def portal_signin_request_handle(*, request_id: int, now: datetime | None = None) -> bool:
+    """Mail a sign-in link for a recorded request if its address has a case; True if mailed.
+
+    A conditional UPDATE claims the request, so a redelivered task mails nothing twice; it
+    also blanks the address, which the table need not keep once the request is handled.
+    """
+    now = now or timezone.now()
+    row = PortalSignInRequest.objects.filter(pk=request_id, handled_at__isnull=True).first()
+    if row is None:
+        return False
+    claimed = PortalSignInRequest.objects.filter(pk=row.pk, handled_at__isnull=True).update(
+        handled_at=now, email=""
+    )
+    if not claimed or not Case.objects.filter(patient__email__iexact=row.email).exists():
+        return False
+    portal_link_mail(email=row.email, template="navigation/email/portal_link.txt")
+    return True
 
 
 def portal_link_mail(*, email: str, template: str, context: dict | None = None) -> None:
@@ -227,11 +262,7 @@ def portal_signin(request: HttpRequest) -> HttpResponse:
     )
     if over_email or over_ip:
         return render(request, "navigation/portal_signin_limited.html", status=429)
-    try:
-        portal_link_send(email=email)
-    except Exception:
-        # The answer must not differ for known addresses; the failure goes to the logs.
-        logger.exception("Could not send a portal sign-in link")
+    portal_signin_request(email=email)
     return render(request, "navigation/portal_link_sent.html")
 
 

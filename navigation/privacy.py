@@ -6,9 +6,10 @@ once `RETENTION_DAYS` have passed since their last event (`cases_purge_expired`,
 
 What goes: the patient, their clinical profile, consents, documents and their files, the
 case with its history, notes, review tasks, outbox rows (so queued work finds nothing and
-stops), records requests, the oncology summary and its file, unspent portal links and portal
-sessions for their address, and admin log entries about those rows. What stays: the audit
-trail, which names the patient only by a random id (`patient_ref`) and cannot be changed.
+stops), records requests, the oncology summary and its file, unspent portal links, sign-in
+requests and portal sessions for their address, and admin log entries about those rows.
+What stays: the audit trail, which names the patient only by a random id (`patient_ref`)
+and cannot be changed.
 """
 
 import logging
@@ -31,6 +32,7 @@ from navigation.models import (
     CaseNote,
     OncologySummary,
     Outbox,
+    PortalSignInRequest,
     PortalToken,
     RecordsRequest,
     ReviewTask,
@@ -107,6 +109,7 @@ def case_erase(*, case_id: int, confirmed_by: AbstractBaseUser | None) -> bool:
     UserSession.objects.filter(session_key__in=_portal_sessions_of(patient.email)).delete()
     if not Patient.objects.filter(email__iexact=patient.email).exclude(pk=patient.pk).exists():
         PortalToken.objects.filter(email__iexact=patient.email).delete()
+        PortalSignInRequest.objects.filter(email__iexact=patient.email).delete()
     draft_ids = list(drafts.values_list("pk", flat=True))
     # Deleting the patient cascades to the profile, consents, documents and the case with
     # its events, notes, review tasks, outbox rows, records requests and summary.

@@ -50,3 +50,10 @@ def refresh_missing_records() -> int:
     from navigation.review import cases_missing_records_refresh
 
     return cases_missing_records_refresh()
+
+
+@shared_task(name="navigation.send_portal_signin_link")
+def send_portal_signin_link(request_id: int) -> bool:
+    from navigation.portal import portal_signin_request_handle
+
+    return portal_signin_request_handle(request_id=request_id)
