@@ -286,6 +286,7 @@ CELERY_BEAT_SCHEDULE: dict = {
     "refresh-missing-records": {"task": "navigation.refresh_missing_records", "schedule": 300.0},
     "purge-expired-cases": {"task": "navigation.purge_expired_cases", "schedule": 86400.0},
     "verify-stored-files": {"task": "records.verify_stored_files", "schedule": 86400.0},
+    "purge-portal-links": {"task": "navigation.purge_portal_links", "schedule": 3600.0},
 }
 # Task modules outside the apps' tasks.py: erasure and retention, stored-file integrity.
 CELERY_IMPORTS = ["navigation.privacy", "records.integrity"]

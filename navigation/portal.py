@@ -23,6 +23,7 @@ from django.core import signing
 from django.core.cache import cache
 from django.core.mail import send_mail
 from django.db import transaction
+from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -141,6 +142,19 @@ def portal_signin_request_handle(*, request_id: int, now: datetime | None = None
         return False
     portal_link_mail(email=row.email, template="navigation/email/portal_link.txt")
     return True
+
+
+def portal_links_purge(*, now: datetime | None = None, age: timedelta = timedelta(days=1)) -> int:
+    """Delete spent or expired sign-in links and sign-in requests older than `age`."""
+    now = now or timezone.now()
+    cutoff = now - age
+    tokens, _counts = (
+        PortalToken.objects.filter(created_at__lt=cutoff)
+        .filter(Q(used_at__isnull=False) | Q(expires_at__lte=now))
+        .delete()
+    )
+    requests, _counts = PortalSignInRequest.objects.filter(created_at__lt=cutoff).delete()
+    return tokens + requests
 
 
 def portal_link_mail(*, email: str, template: str, context: dict | None = None) -> None:

@@ -57,3 +57,10 @@ def send_portal_signin_link(request_id: int) -> bool:
     from navigation.portal import portal_signin_request_handle
 
     return portal_signin_request_handle(request_id=request_id)
+
+
+@shared_task(name="navigation.purge_portal_links")
+def purge_portal_links() -> int:
+    from navigation.portal import portal_links_purge
+
+    return portal_links_purge()

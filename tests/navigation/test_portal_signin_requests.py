@@ -1,16 +1,19 @@
 """Asking for a portal link: the request does the same work for every address, a task takes
-only the request's key and mails a link when there is a case."""
+only the request's key and mails a link when there is a case, and old rows are purged."""
 
 import re
+from datetime import timedelta
 
 import pytest
 import time_machine
 from celery.signals import task_prerun
+from django.conf import settings
 from django.core import mail
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from cancerfax.celery import app as celery_app
 from navigation import portal
 from navigation.models import PortalSignInRequest, PortalToken
 from navigation.privacy import case_erase
@@ -103,6 +106,50 @@ def test_an_erasure_takes_waiting_requests_for_the_address(coordinator):
     other = PortalSignInRequest.objects.create(email="ben@example.org")
     case_erase(case_id=case.pk, confirmed_by=coordinator)
     assert list(PortalSignInRequest.objects.all()) == [other]
+
+
+# --- housekeeping ----------------------------------------------------------------------
+
+
+def _token(email: str, *, used: bool = False, lifetime=portal.LINK_LIFETIME) -> PortalToken:
+    token = portal.portal_link_issue(email=email)
+    raw = portal._signer.unsign(token)
+    row = PortalToken.objects.get(token_hash=portal._token_hash(raw))
+    row.expires_at = row.created_at + lifetime
+    row.used_at = row.created_at if used else None
+    row.save()
+    return row
+
+
+def test_the_purge_deletes_spent_and_expired_links_and_requests_older_than_a_day():
+    start = timezone.now()
+    with time_machine.travel(start - timedelta(days=2), tick=False):
+        _token("a@example.org", used=True)
+        _token("b@example.org")
+        # Made long-lived by hand: an old link that still works is not touched.
+        old_alive = _token("c@example.org", lifetime=timedelta(days=3))
+        PortalSignInRequest.objects.create(email="d@example.org")
+    with time_machine.travel(start - timedelta(hours=2), tick=False):
+        recent_used = _token("e@example.org", used=True)
+        recent_request = PortalSignInRequest.objects.create(email="")
+    fresh = _token("f@example.org")
+
+    assert portal.portal_links_purge(now=start) == 3
+
+    assert set(PortalToken.objects.values_list("pk", flat=True)) == {
+        old_alive.pk,
+        recent_used.pk,
+        fresh.pk,
+    }
+    assert list(PortalSignInRequest.objects.all()) == [recent_request]
+    assert portal.portal_links_purge(now=start) == 0
+
+
+def test_the_purge_runs_from_the_beat_schedule():
+    entries = [e for e in settings.CELERY_BEAT_SCHEDULE.values() if "portal" in e["task"]]
+    assert [e["task"] for e in entries] == ["navigation.purge_portal_links"]
+    assert entries[0]["task"] in celery_app.tasks
+    assert entries[0]["schedule"] <= 86400
 
 
 @pytest.mark.django_db(transaction=True)
