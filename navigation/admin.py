@@ -23,6 +23,7 @@ from navigation.forms import (
 )
 from navigation.matching import centres_rank
 from navigation.models import Case, CaseStatus, Centre, Outbox, ReviewTask
+from navigation.privacy import ERASE_PERMISSION
 from navigation.review import case_missing_records_refresh
 from navigation.selectors import (
     EstimatedCountPaginator,
@@ -373,6 +374,11 @@ class CaseAdmin(admin.ModelAdmin):
             path("<int:case_id>/notes/", wrap(views.case_add_note), name="navigation_case_note"),
             path("<int:case_id>/move/", wrap(views.case_move), name="navigation_case_move"),
             path(
+                "<int:case_id>/erase/",
+                wrap(views.case_erase_confirm),
+                name="navigation_case_erase",
+            ),
+            path(
                 "<int:case_id>/centre/",
                 wrap(views.case_choose_centre),
                 name="navigation_case_centre",
@@ -406,6 +412,7 @@ class CaseAdmin(admin.ModelAdmin):
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         if obj is not None:
             context.update(self._case_page_context(obj))
+            context["can_erase"] = request.user.has_perm(ERASE_PERMISSION)
         return super().render_change_form(request, context, add, change, form_url, obj)
 
     def _case_page_context(self, case: Case) -> dict:

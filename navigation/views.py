@@ -13,11 +13,12 @@ from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseRed
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import reverse
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from navigation import services
 from navigation.forms import CaseNoteForm, CaseTransitionForm, CentreChoiceForm, RecordsRequestForm
 from navigation.models import Case
+from navigation.privacy import ERASE_PERMISSION, case_erase
 from navigation.selectors import case_audit_trail
 from navigation.summary import summary_build
 from records.audit import audit_record
@@ -185,3 +186,35 @@ def case_build_summary(request: HttpRequest, case_id: int) -> HttpResponse:
             case=case, to_status="summary_prepared", actor=request.user, note="Summary prepared."
         )
     return _back(case)
+
+
+@require_http_methods(["GET", "POST"])
+def case_erase_confirm(request: HttpRequest, case_id: int) -> HttpResponse:
+    """Erase a case's patient for good, after a page that says what goes and what stays,
+    like the admin's delete confirmation. Only a POST of that page's button erases."""
+    case = _case(request, case_id, ERASE_PERMISSION)
+    if request.method == "POST" and request.POST.get("post") == "yes":
+        reference = case.reference
+        case_erase(case_id=case.pk, confirmed_by=request.user)
+        messages.success(request, f"Case {reference} and everything about its patient is erased.")
+        return HttpResponseRedirect(reverse("admin:navigation_case_changelist"))
+    audit(request, action=AuditEvent.Action.VIEW_RECORDS, case=case, target="erasure page")
+    patient = case.patient
+    context = {
+        **admin.site.each_context(request),
+        "case": case,
+        "patient": patient,
+        # The portal's withdrawal writes this note when the patient asks for erasure.
+        "erasure_request": case.events.filter(note__icontains="erased").order_by("-at").first(),
+        "counts": {
+            "documents": patient.documents.count(),
+            "history entries": case.events.count(),
+            "internal notes": case.notes.count(),
+            "records requests": case.records_requests.count(),
+        },
+        "title": f"Erase case {case.reference}?",
+        "opts": Case._meta,
+    }
+    return _private(
+        TemplateResponse(request, "admin/navigation/case/erase_confirmation.html", context)
+    )

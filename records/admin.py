@@ -119,6 +119,11 @@ class PatientAdmin(admin.ModelAdmin):
     inlines = [ClinicalProfileInline, ConsentInline, DocumentInline]
     date_hierarchy = "created_at"
 
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        # A stock delete would leave the patient's files, portal links and sessions behind:
+        # a patient goes only by erasure, confirmed on their case's page.
+        return False
+
     def change_view(
         self, request: HttpRequest, object_id: str, form_url: str = "", extra_context=None
     ) -> HttpResponse:
