@@ -8,6 +8,8 @@ to bench/out/latest.md.
     .venv/bin/python bench/run.py            # all measures
     .venv/bin/python bench/run.py 1 3 7      # only these (by number)
     BENCH_KEEP=1 ...                          # keep the temporary directory (logs) afterwards
+    BENCH_STRICT=1 ...                        # exit 1 on a missed target too (default: only
+                                              # when a measure could not run)
 """
 
 from __future__ import annotations
@@ -72,6 +74,9 @@ def _coordinator_queue(stack: Stack) -> list[Check]:
 
 
 def main(argv: list[str]) -> int:
+    if any(not arg.isdigit() or int(arg) not in NAMES for arg in argv):
+        print(f"usage: bench/run.py [measure numbers 1-7], got {' '.join(argv)}", file=sys.stderr)
+        return 2
     wanted = {int(arg) for arg in argv} or set(NAMES)
     missing = missing_tools()
     if missing:
@@ -164,7 +169,12 @@ def main(argv: list[str]) -> int:
     print()
     print(report)
     print(f"(written to {OUT.relative_to(ROOT)})")
-    return 0 if all(check.status == "PASS" for check in checks) else 1
+    # A missed target is a finding, reported above; a measure that could not run is a
+    # failure of the bench. BENCH_STRICT=1 (for a CI gate) fails on misses too.
+    if any(check.status == "NOT RUN" for check in checks):
+        return 1
+    strict = os.environ.get("BENCH_STRICT") == "1"
+    return 1 if strict and any(check.status == "MISS" for check in checks) else 0
 
 
 def build_report(checks: list[Check], elapsed: float) -> str:
