@@ -74,6 +74,12 @@ class StreamedUpload(TemporaryUploadedFile):
 class StreamingUploadHandler(FileUploadHandler):
     """Writes to a temporary file in chunks; never holds a whole file in memory."""
 
+    # 1 MiB instead of Django's 64 KiB: the multipart parser, the hash and the write each
+    # loop in Python once per chunk, and at 64 KiB a 200 MB upload costs ~3,200 rounds of
+    # that overhead (measured 0.70x `cp`+`sha256sum`; 1.05x at 1 MiB). One chunk in memory
+    # at a time is still small, and a limit still stops the file within one chunk.
+    chunk_size = 1024 * 1024
+
     def __init__(self, request: HttpRequest | None = None) -> None:
         super().__init__(request)
         self.budget: UploadBudget | None = None
