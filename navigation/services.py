@@ -32,7 +32,11 @@ logger = logging.getLogger(__name__)
 
 # How long a publisher holds an outbox row before another may try it again.
 OUTBOX_LEASE = timedelta(minutes=2)
-PUBLISH_TRANSPORT_OPTIONS = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2}
+# A publisher's broker connection: no reconnect retries and short socket timeouts, so a dead
+# or hung Redis costs a submission about a second at most (the outbox keeps the work).
+PUBLISH_TRANSPORT_OPTIONS = {"max_retries": 0, "socket_connect_timeout": 1, "socket_timeout": 1}
+# How long a publish waits for a free producer when every pooled one is busy.
+PUBLISH_TIMEOUT = 1.0
 
 S = CaseStatus
 # Allowed moves. Any open case may be withdrawn or found not suitable; the rest follow the
@@ -73,52 +77,58 @@ def case_open(*, patient: Patient) -> Case:
         case=case, at=timezone.now(), to_status=CaseStatus.SUBMITTED, note="Submission received."
     )
     outbox = Outbox.objects.create(kind=Outbox.Kind.OPEN_CASE_REVIEW, case=case)
-    transaction.on_commit(lambda: outbox_publish(outbox_id=outbox.pk))
+    transaction.on_commit(lambda: outbox_publish(outbox=outbox))
     return case
 
 
-def outbox_publish(*, outbox_id: int, now: datetime | None = None) -> bool:
+def outbox_publish(*, outbox: Outbox, now: datetime | None = None) -> bool:
     """Hand one outbox row's task to the broker. True when it was sent by this call.
 
     The row is claimed first with a conditional UPDATE, so two publishers never send it at
     the same time; a failed send releases the claim and leaves the row for the sweeper. Never
-    raises: it runs after commit, inside the patient's request.
+    raises: it runs after commit, inside the patient's request. Only the row's key, kind and
+    case are read from `outbox`, and they never change, so the caller's copy is as good as a
+    fresh read: the claim is the only statement before the publish.
     """
     now = now or timezone.now()
     claimed = (
-        Outbox.objects.filter(pk=outbox_id, sent_at__isnull=True)
+        Outbox.objects.filter(pk=outbox.pk, sent_at__isnull=True)
         .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
         .update(claimed_until=now + OUTBOX_LEASE, attempts=F("attempts") + 1)
     )
     if not claimed:
         return False
-    outbox = Outbox.objects.get(pk=outbox_id)
     try:
-        _publish(outbox)
+        _publish(kind=outbox.kind, case_id=outbox.case_id)
     except Exception:
         # The broker is unreachable (or refused): keep the row unsent, free for the sweeper.
-        logger.warning("outbox %s not sent; the sweeper will retry", outbox_id, exc_info=True)
-        Outbox.objects.filter(pk=outbox_id, sent_at__isnull=True).update(claimed_until=None)
+        logger.warning("outbox %s not sent; the sweeper will retry", outbox.pk, exc_info=True)
+        Outbox.objects.filter(pk=outbox.pk, sent_at__isnull=True).update(claimed_until=None)
         return False
-    Outbox.objects.filter(pk=outbox_id).update(sent_at=timezone.now(), claimed_until=None)
+    Outbox.objects.filter(pk=outbox.pk).update(sent_at=timezone.now(), claimed_until=None)
     return True
 
 
-def _publish(outbox: Outbox) -> None:
+def _publish(*, kind: str, case_id: int) -> None:
+    from kombu.pools import producers
+
     from cancerfax.celery import app as celery_app
     from navigation import tasks
 
-    task = {Outbox.Kind.OPEN_CASE_REVIEW: tasks.open_case_review}[outbox.kind]
+    task = {Outbox.Kind.OPEN_CASE_REVIEW: tasks.open_case_review}[kind]
     if celery_app.conf.task_always_eager:
-        task.apply_async(args=[outbox.case_id])
+        task.apply_async(args=[case_id])
         return
-    # A connection of our own, read from settings at call time, that gives up after one quick
-    # retry: with Redis down, the patient's request must not wait through the pool's
-    # reconnect back-off. The outbox row keeps the work.
-    with celery_app.connection_for_write(
+    # Producers and their connections are pooled per broker address (read from settings at
+    # call time), so a publish is one LPUSH on an open connection rather than a connect and
+    # a declare each time. Publishing must still fail fast when Redis is down, inside the
+    # patient's request: the publisher's connections connect and answer within short
+    # timeouts and are never retried; the outbox row keeps the work for the sweeper.
+    connection = celery_app.connection_for_write(
         settings.CELERY_BROKER_URL or None, transport_options=PUBLISH_TRANSPORT_OPTIONS
-    ) as connection:
-        task.apply_async(args=[outbox.case_id], connection=connection, retry=False)
+    )
+    with producers[connection].acquire(block=True, timeout=PUBLISH_TIMEOUT) as producer:
+        task.apply_async(args=[case_id], producer=producer, retry=False)
 
 
 def outbox_sweep(*, now: datetime | None = None, limit: int = 500) -> int:
@@ -128,9 +138,9 @@ def outbox_sweep(*, now: datetime | None = None, limit: int = 500) -> int:
         Outbox.objects.filter(sent_at__isnull=True)
         .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
         .order_by("created_at")
-        .values_list("pk", flat=True)[:limit]
+        .only("kind", "case")[:limit]
     )
-    return sum(outbox_publish(outbox_id=pk, now=now) for pk in list(pending))
+    return sum(outbox_publish(outbox=outbox, now=now) for outbox in list(pending))
 
 
 @transaction.atomic

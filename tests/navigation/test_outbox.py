@@ -79,7 +79,7 @@ def test_a_row_claimed_by_another_publisher_is_left_alone_until_its_lease_ends(c
     outbox = Outbox.objects.create(
         kind=Outbox.Kind.OPEN_CASE_REVIEW, case=case, claimed_until=now + OUTBOX_LEASE
     )
-    assert outbox_publish(outbox_id=outbox.pk, now=now) is False
+    assert outbox_publish(outbox=outbox, now=now) is False
     assert outbox_sweep(now=now) == 0
     outbox.refresh_from_db()
     assert outbox.attempts == 0 and outbox.sent_at is None
@@ -90,12 +90,42 @@ def test_a_row_claimed_by_another_publisher_is_left_alone_until_its_lease_ends(c
     assert ReviewTask.objects.filter(case=case).count() == 1
 
 
+@pytest.mark.worker
+@pytest.mark.redis
+def test_the_claim_is_the_only_statement_before_the_task_reaches_the_broker(live_worker):
+    from celery.signals import before_task_publish
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    case = Case.objects.create(patient=make_patient())
+    outbox = Outbox.objects.create(kind=Outbox.Kind.OPEN_CASE_REVIEW, case=case)
+    before_publish: list[int] = []
+
+    def count(sender=None, **kwargs) -> None:
+        before_publish.append(len(queries.captured_queries))
+
+    before_task_publish.connect(count, weak=False)
+    try:
+        with CaptureQueriesContext(connection) as queries:
+            assert outbox_publish(outbox=outbox) is True
+    finally:
+        before_task_publish.disconnect(count)
+    assert before_publish == [1]
+    assert queries.captured_queries[0]["sql"].startswith("UPDATE")
+    # Published twice through the pooled producer: the second goes out too.
+    other = Outbox.objects.create(
+        kind=Outbox.Kind.OPEN_CASE_REVIEW, case=Case.objects.create(patient=make_patient())
+    )
+    assert outbox_publish(outbox=other) is True
+    wait_for(lambda: ReviewTask.objects.filter(case__in=[case, other.case]).count() == 2, 60)
+
+
 @pytest.mark.django_db
 def test_a_sent_row_is_never_sent_again(coordinator):
     case = Case.objects.create(patient=make_patient())
     outbox = Outbox.objects.create(kind=Outbox.Kind.OPEN_CASE_REVIEW, case=case)
-    assert outbox_publish(outbox_id=outbox.pk) is True
-    assert outbox_publish(outbox_id=outbox.pk) is False
+    assert outbox_publish(outbox=outbox) is True
+    assert outbox_publish(outbox=outbox) is False
     assert outbox_sweep() == 0
     assert Outbox.objects.get(pk=outbox.pk).attempts == 1
 
@@ -170,9 +200,9 @@ def test_two_sweepers_at_once_never_send_the_same_row(postgres, monkeypatch):
     lock = threading.Lock()
     start = threading.Barrier(2)
 
-    def record(outbox: Outbox) -> None:
+    def record(*, kind: str, case_id: int) -> None:
         with lock:
-            sent.append(outbox.pk)
+            sent.append(case_id)
 
     monkeypatch.setattr(services, "_publish", record)
 
@@ -188,5 +218,5 @@ def test_two_sweepers_at_once_never_send_the_same_row(postgres, monkeypatch):
         thread.start()
     for thread in threads:
         thread.join()
-    assert sorted(sent) == sorted(Outbox.objects.values_list("pk", flat=True))
+    assert sorted(sent) == sorted(case.pk for case in cases)
     assert not Outbox.objects.filter(sent_at__isnull=True).exists()
