@@ -8,11 +8,14 @@ Actions and the case page's forms call services; nothing here writes a status it
 from datetime import timedelta
 
 from django.contrib import admin, messages
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.timesince import timesince
+from django.utils.translation import gettext
 
 from navigation import eligibility, services, views
 from navigation.forms import (
@@ -254,10 +257,21 @@ class CaseAdmin(admin.ModelAdmin):
             kwargs["queryset"] = services_coordinators()
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
-    # Columns.
+    # Columns. The queue draws 100 rows of 11 cells: per-cell work is most of its time.
+    def action_checkbox(self, case: Case) -> str:
+        # The stock column renders a widget template for every row, about a quarter of the
+        # queue's time; the same markup formatted directly costs a fraction of that.
+        return format_html(
+            '<input type="checkbox" name="{}" value="{}" class="action-select" aria-label="{}">',
+            ACTION_CHECKBOX_NAME,
+            case.pk,
+            gettext("Select this object for an action - {}").format(case),
+        )
+
     @admin.display(description="age", ordering="created_at")
     def age(self, case: Case) -> str:
-        return timesince(case.created_at).split(",")[0]
+        # Only the largest unit is shown, so only that one is worked out.
+        return timesince(case.created_at, depth=1)
 
     @admin.display(description="HER2")
     def her2(self, case: Case) -> str:

@@ -43,6 +43,23 @@ def test_the_queue_shows_each_column(coordinator_client, coordinator):
     assert "Submitted" in html
 
 
+def test_each_row_has_a_labelled_checkbox_that_selects_its_case_for_an_action(
+    coordinator_client, coordinator
+):
+    case = make_case()
+    html = coordinator_client.get(QUEUE).content.decode()
+    assert (
+        f'<input type="checkbox" name="_selected_action" value="{case.pk}" '
+        f'class="action-select" aria-label="Select this object for an action - {case.reference}">'
+    ) in html
+    response = coordinator_client.post(
+        QUEUE, {"action": "assign_to_me", "_selected_action": [case.pk]}
+    )
+    assert response.status_code == 302
+    case.refresh_from_db()
+    assert case.assignee == coordinator
+
+
 def test_it_refuses_a_content_editor(editor_client):
     make_case()
     assert editor_client.get(QUEUE).status_code == 403
