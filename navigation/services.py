@@ -14,6 +14,7 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
+from kombu import Connection
 
 from navigation.models import (
     CLOSED_STATUSES,
@@ -37,6 +38,9 @@ OUTBOX_LEASE = timedelta(minutes=2)
 PUBLISH_TRANSPORT_OPTIONS = {"max_retries": 0, "socket_connect_timeout": 1, "socket_timeout": 1}
 # How long a publish waits for a free producer when every pooled one is busy.
 PUBLISH_TIMEOUT = 1.0
+# The pools' keys, one per broker address: never connected themselves, kept so that a
+# publish does not parse the address again.
+_publisher_connections: dict[str, Connection] = {}
 
 S = CaseStatus
 # Allowed moves. Any open case may be withdrawn or found not suitable; the rest follow the
@@ -76,8 +80,17 @@ def case_open(*, patient: Patient) -> Case:
     CaseEvent.objects.create(
         case=case, at=timezone.now(), to_status=CaseStatus.SUBMITTED, note="Submission received."
     )
-    outbox = Outbox.objects.create(kind=Outbox.Kind.OPEN_CASE_REVIEW, case=case)
-    transaction.on_commit(lambda: outbox_publish(outbox=outbox))
+    # The row is born claimed by this request, in the submission's own transaction: no other
+    # publisher can take it, so after commit the task goes to the broker with no statement
+    # first. Should this process die before it publishes, the lease runs out and the
+    # sweeper sends the row.
+    outbox = Outbox.objects.create(
+        kind=Outbox.Kind.OPEN_CASE_REVIEW,
+        case=case,
+        claimed_until=timezone.now() + OUTBOX_LEASE,
+        attempts=1,
+    )
+    transaction.on_commit(lambda: _outbox_send(outbox=outbox))
     return case
 
 
@@ -98,6 +111,11 @@ def outbox_publish(*, outbox: Outbox, now: datetime | None = None) -> bool:
     )
     if not claimed:
         return False
+    return _outbox_send(outbox=outbox)
+
+
+def _outbox_send(*, outbox: Outbox) -> bool:
+    """Publish a row this caller has claimed; mark it sent, or release it for the sweeper."""
     try:
         _publish(kind=outbox.kind, case_id=outbox.case_id)
     except Exception:
@@ -124,9 +142,11 @@ def _publish(*, kind: str, case_id: int) -> None:
     # a declare each time. Publishing must still fail fast when Redis is down, inside the
     # patient's request: the publisher's connections connect and answer within short
     # timeouts and are never retried; the outbox row keeps the work for the sweeper.
-    connection = celery_app.connection_for_write(
-        settings.CELERY_BROKER_URL or None, transport_options=PUBLISH_TRANSPORT_OPTIONS
-    )
+    url = settings.CELERY_BROKER_URL or ""
+    if (connection := _publisher_connections.get(url)) is None:
+        connection = _publisher_connections[url] = celery_app.connection_for_write(
+            url or None, transport_options=PUBLISH_TRANSPORT_OPTIONS
+        )
     with producers[connection].acquire(block=True, timeout=PUBLISH_TIMEOUT) as producer:
         task.apply_async(args=[case_id], producer=producer, retry=False)
 

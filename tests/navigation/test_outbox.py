@@ -92,13 +92,11 @@ def test_a_row_claimed_by_another_publisher_is_left_alone_until_its_lease_ends(c
 
 @pytest.mark.worker
 @pytest.mark.redis
-def test_the_claim_is_the_only_statement_before_the_task_reaches_the_broker(live_worker):
+def test_a_new_case_reaches_the_broker_with_no_statement_after_commit(live_worker):
     from celery.signals import before_task_publish
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    case = Case.objects.create(patient=make_patient())
-    outbox = Outbox.objects.create(kind=Outbox.Kind.OPEN_CASE_REVIEW, case=case)
     before_publish: list[int] = []
 
     def count(sender=None, **kwargs) -> None:
@@ -107,17 +105,57 @@ def test_the_claim_is_the_only_statement_before_the_task_reaches_the_broker(live
     before_task_publish.connect(count, weak=False)
     try:
         with CaptureQueriesContext(connection) as queries:
-            assert outbox_publish(outbox=outbox) is True
+            with transaction.atomic():
+                case = case_open(patient=make_patient())
+                opened = len(queries.captured_queries)
     finally:
         before_task_publish.disconnect(count)
-    assert before_publish == [1]
-    assert queries.captured_queries[0]["sql"].startswith("UPDATE")
-    # Published twice through the pooled producer: the second goes out too.
-    other = Outbox.objects.create(
-        kind=Outbox.Kind.OPEN_CASE_REVIEW, case=Case.objects.create(patient=make_patient())
-    )
-    assert outbox_publish(outbox=other) is True
-    wait_for(lambda: ReviewTask.objects.filter(case__in=[case, other.case]).count() == 2, 60)
+    assert before_publish == [opened]
+    outbox = Outbox.objects.get(case=case)
+    assert outbox.sent_at is not None and outbox.attempts == 1
+    wait_for(lambda: ReviewTask.objects.filter(case=case).exists(), 60)
+
+
+@pytest.mark.worker
+@pytest.mark.redis
+def test_the_sweeper_claims_a_row_with_one_statement_before_the_broker(live_worker):
+    from celery.signals import before_task_publish
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    cases = [Case.objects.create(patient=make_patient()) for _ in range(2)]
+    rows = [Outbox.objects.create(kind=Outbox.Kind.OPEN_CASE_REVIEW, case=c) for c in cases]
+    before_publish: list[int] = []
+
+    def count(sender=None, **kwargs) -> None:
+        before_publish.append(len(queries.captured_queries))
+
+    before_task_publish.connect(count, weak=False)
+    try:
+        for outbox in rows:  # the second goes out through the same pooled producer
+            with CaptureQueriesContext(connection) as queries:
+                assert outbox_publish(outbox=outbox) is True
+            assert queries.captured_queries[0]["sql"].startswith("UPDATE")
+    finally:
+        before_task_publish.disconnect(count)
+    assert before_publish == [1, 1]
+    wait_for(lambda: ReviewTask.objects.filter(case__in=cases).count() == 2, 60)
+
+
+@pytest.mark.django_db
+def test_a_new_row_is_left_to_its_request_and_swept_only_if_that_request_never_sends_it(
+    coordinator, django_capture_on_commit_callbacks
+):
+    # The request that opened the case died after commit, before its publish ran.
+    with django_capture_on_commit_callbacks(execute=False):
+        case = case_open(patient=make_patient())
+    outbox = Outbox.objects.get(case=case)
+    assert outbox.claimed_until is not None and outbox.sent_at is None
+    assert outbox_sweep() == 0
+    assert outbox_sweep(now=timezone.now() + OUTBOX_LEASE + timedelta(seconds=1)) == 1
+    outbox.refresh_from_db()
+    assert outbox.sent_at is not None and outbox.attempts == 2
+    assert ReviewTask.objects.filter(case=case).count() == 1
 
 
 @pytest.mark.django_db
