@@ -151,6 +151,12 @@ class PartAdmin(SimpleHistoryAdmin):
     list_filter = ["page"]
     ordering = ["page", "position", "id"]
 
+    def get_readonly_fields(self, request, obj=None) -> list[str]:
+        # A part stays on its page: each page's sections are redrawn when their parts
+        # change, and moving one would leave the page it left showing it.
+        fields = list(super().get_readonly_fields(request, obj))
+        return [*fields, "page"] if obj is not None else fields
+
 
 @admin.register(Section)
 class SectionAdmin(PartAdmin):

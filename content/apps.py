@@ -7,4 +7,4 @@ class ContentConfig(AppConfig):
     def ready(self) -> None:
         from content import signals
 
-        signals.connect()
+        signals.connect(self)

@@ -55,7 +55,7 @@ ROW_HEIGHT = 16
 
 def _axis_max(outcome: EvidenceOutcome) -> Decimal:
     # Percentages share one 0–100 axis so charts can be compared at a glance.
-    if outcome.is_percentage:
+    if outcome.unit.strip() == "%":
         return Decimal(100)
     highest = max(outcome.treatment_high, outcome.control_high, Decimal(1))
     magnitude = Decimal(10) ** int(math.floor(math.log10(highest)))
@@ -63,11 +63,17 @@ def _axis_max(outcome: EvidenceOutcome) -> Decimal:
 
 
 def range_chart(outcome: EvidenceOutcome) -> RangeChart:
+    """The chart of one outcome. Reads fields only (no model methods), so the migration that
+    stores each section's HTML can draw it from its historical models too."""
     axis_max = _axis_max(outcome)
     unit = outcome.unit.strip()
+    arms = [
+        (outcome.treatment_label, outcome.treatment_low, outcome.treatment_high),
+        (outcome.control_label, outcome.control_low, outcome.control_high),
+    ]
     bars = []
     for index, (arm, (label, low, high)) in enumerate(
-        zip(("treatment", "control"), outcome.arms(), strict=True)
+        zip(("treatment", "control"), arms, strict=True)
     ):
         x = float(low / axis_max * 100)
         # A single-value range still needs a visible mark.

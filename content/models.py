@@ -12,8 +12,6 @@ queries however many FAQs or outcomes it has.
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
@@ -135,14 +133,25 @@ class SectionKind(models.TextChoices):
 
 
 class Section(Part):
-    """A section of the page: its heading and text; its items are the parts of its kind."""
+    """A section of the page: its heading and text; its items are the parts of its kind.
+
+    The section's HTML, with its items, is rendered when the section or one of its items is
+    saved or deleted (`section_html_refresh`), as a blog stores an entry's rendered body, so
+    a page renders by joining stored strings. `html_fingerprint` names the templates and
+    code that drew it: HTML drawn by other code is not used (see `content.presentation`).
+    """
 
     kind = models.CharField(max_length=20, choices=SectionKind.choices)
     heading = models.CharField(max_length=200)
     intro = models.TextField(blank=True, help_text=_("Paragraphs separated by a blank line."))
     quote = models.TextField(blank=True, help_text=_("A pull quote, without quotation marks."))
     note = models.TextField(blank=True, help_text=_("A closing note under the section."))
-    history = HistoricalRecords()
+    html = models.TextField(blank=True, editable=False)
+    html_fingerprint = models.CharField(max_length=32, blank=True, editable=False)
+    # The questions and answers of an FAQ section, for the page's FAQPage JSON-LD.
+    faq_entries = models.JSONField(default=list, blank=True, editable=False)
+    # Derived from the rows whose history is kept; keeping them again would only add noise.
+    history = HistoricalRecords(excluded_fields=["html", "html_fingerprint", "faq_entries"])
 
     def __str__(self) -> str:
         return self.heading
@@ -204,12 +213,6 @@ class EvidenceOutcome(Part):
     @property
     def is_percentage(self) -> bool:
         return self.unit.strip() == "%"
-
-    def arms(self) -> list[tuple[str, Decimal, Decimal]]:
-        return [
-            (self.treatment_label, self.treatment_low, self.treatment_high),
-            (self.control_label, self.control_low, self.control_high),
-        ]
 
     def clean(self) -> None:
         errors: dict[str, str] = {}
@@ -328,3 +331,20 @@ PART_MODELS: tuple[type[Part], ...] = (
     HelpStep,
     CallToAction,
 )
+
+# The section kind each kind of item is shown in, by model name: names rather than classes,
+# so the migration that stores each section's HTML can use its historical models too.
+ITEM_KINDS: dict[str, str] = {
+    "glancepoint": SectionKind.AT_A_GLANCE,
+    "settingcard": SectionKind.SETTINGS,
+    "evidenceoutcome": SectionKind.EVIDENCE,
+    "balancepoint": SectionKind.BALANCE,
+    "keynumber": SectionKind.KEY_NUMBERS,
+    "faq": SectionKind.FAQ,
+    "helpstep": SectionKind.HELP,
+    "calltoaction": SectionKind.CALL_TO_ACTION,
+}
+ITEM_MODEL_NAMES: dict[str, str] = {kind: name for name, kind in ITEM_KINDS.items()}
+# Sections drawn from something other than their page's rows: the eligibility rules (code)
+# and the other published pages. They are rendered with each page, never stored.
+LIVE_SECTION_KINDS = frozenset({SectionKind.ELIGIBILITY, SectionKind.LIBRARY})

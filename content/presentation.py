@@ -1,4 +1,4 @@
-"""Turns a page's content into what its template shows: charts, table rows, JSON-LD."""
+"""Turns a page's content into what its template shows: section HTML, table rows, JSON-LD."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from django.conf import settings
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 
-from content.charts import range_chart
-from content.models import FAQ, BalanceSide, SectionKind
+from content.models import InformationPage, SectionKind
+from content.rendering import faq_entries, section_html
 from content.selectors import PageContent
 from navigation.eligibility import CRITERIA
 
@@ -29,8 +29,7 @@ def canonical_url(path: str) -> str:
     return f"{settings.SITE_URL}{path}"
 
 
-def json_ld(content: PageContent) -> SafeString:
-    page = content.page
+def json_ld(page: InformationPage, faqs: list[dict[str, str]]) -> SafeString:
     url = canonical_url(page.path)
     web_page: dict[str, Any] = {
         "@type": "MedicalWebPage",
@@ -49,7 +48,6 @@ def json_ld(content: PageContent) -> SafeString:
     if page.clinical_reviewer:
         web_page["reviewedBy"] = {"@type": "Person", "name": page.clinical_reviewer}
     graph: list[dict[str, Any]] = [web_page]
-    faqs = [item for item in content.items_of(SectionKind.FAQ) if isinstance(item, FAQ)]
     if faqs:
         graph.append(
             {
@@ -59,8 +57,8 @@ def json_ld(content: PageContent) -> SafeString:
                 "mainEntity": [
                     {
                         "@type": "Question",
-                        "name": faq.question,
-                        "acceptedAnswer": {"@type": "Answer", "text": faq.answer},
+                        "name": faq["question"],
+                        "acceptedAnswer": {"@type": "Answer", "text": faq["answer"]},
                     }
                     for faq in faqs
                 ],
@@ -72,35 +70,37 @@ def json_ld(content: PageContent) -> SafeString:
 
 
 def page_context(content: PageContent, *, csp_nonce: Any, preview: bool = False) -> dict:
-    sections = []
-    for block in content.sections:
-        kind = block.section.kind
-        extra: dict[str, Any] = {}
-        if kind == SectionKind.EVIDENCE:
-            extra["outcomes"] = [(item, range_chart(item)) for item in block.items]
-        elif kind == SectionKind.BALANCE:
-            extra["benefits"] = [i for i in block.items if i.side == BalanceSide.BENEFIT]
-            extra["limitations"] = [i for i in block.items if i.side == BalanceSide.LIMITATION]
-        elif kind == SectionKind.ELIGIBILITY:
+    """The page's context: each section's HTML is its stored HTML, joined as it is, except
+    for sections drawn from something else (the eligibility rules, the other pages) and
+    sections whose stored HTML is from other code or for another language."""
+    sections: list[SafeString] = []
+    faqs: list[dict[str, str]] = []
+    for section in content.sections:
+        kind = section.kind
+        if kind == SectionKind.ELIGIBILITY:
             # The same rules the pre-screen runs, so the page and the engine agree.
-            extra["criteria"] = [
+            criteria = [
                 (criterion, EVIDENCE_BADGES.get(criterion.evidence, "text-bg-secondary"))
                 for criterion in CRITERIA
             ]
+            html = section_html(section, [], criteria=criteria)
         elif kind == SectionKind.LIBRARY:
-            extra["related_pages"] = content.related_pages
-        sections.append(
-            {
-                "section": block.section,
-                "items": block.items,
-                "template": f"content/sections/{kind}.html",
-                **extra,
-            }
-        )
+            html = section_html(section, [], related_pages=content.related_pages)
+        elif kind in content.live_items:
+            items = content.live_items[kind]
+            html = section_html(section, items)
+            if kind == SectionKind.FAQ:
+                faqs.extend(faq_entries(items))
+        else:
+            html = section.html
+            if kind == SectionKind.FAQ:
+                faqs.extend(section.faq_entries)
+        # Escaped when drawn: stored HTML comes from our templates, never from an editor.
+        sections.append(mark_safe(html))  # noqa: S308
     return {
         "page": content.page,
         "sections": sections,
-        "json_ld": json_ld(content),
+        "json_ld": json_ld(content.page, faqs),
         "canonical_url": canonical_url(content.page.path),
         "csp_nonce": csp_nonce,
         "preview": preview,

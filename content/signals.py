@@ -1,22 +1,53 @@
-"""Any save or delete of a page or of one of its parts makes the cached pages stale.
+"""Any save or delete of a page or of one of its parts redraws the sections it shows in,
+then makes the cached pages stale.
 
-Signals cover the admin, the shell and services alike. QuerySet.update() and bulk_create()
-send no signals: code that uses them on content must call content_cache_invalidate().
+Signals cover the admin (inline formsets included), the shell and services alike.
+QuerySet.update() and bulk_create() send no signals: code that uses them on content must
+call section_html_refresh() for the page and then content_cache_invalidate().
 """
 
-from django.db.models.signals import post_delete, post_save
+from django.apps import apps as installed_apps
+from django.core.exceptions import FieldDoesNotExist
+from django.db.models.signals import post_delete, post_migrate, post_save
 
-from content.models import PART_MODELS, InformationPage, Part
-from content.services import content_cache_invalidate
+from content.models import ITEM_KINDS, PART_MODELS, InformationPage, Part, Section
+from content.services import (
+    content_cache_invalidate,
+    section_html_refresh,
+    section_html_refresh_stale,
+)
 
 
-def _content_changed(sender, using: str = "default", **kwargs) -> None:
+def _content_changed(sender, instance, using: str = "default", origin=None, **kwargs) -> None:
+    # A page being deleted takes all its sections with it: nothing to redraw.
+    if not isinstance(origin, InformationPage):
+        kind = (
+            instance.kind
+            if isinstance(instance, Section)
+            else ITEM_KINDS.get(sender._meta.model_name)
+        )
+        if kind is not None:
+            # Before invalidating, so no request can cache the page with the old HTML under
+            # the new version.
+            section_html_refresh(page_id=instance.page_id, kinds=[kind], using=using)
     content_cache_invalidate(using=using)
 
 
-def connect() -> None:
+def _migrated(sender, using: str = "default", apps=None, **kwargs) -> None:
+    # Only once the stored-HTML columns exist (migrating backwards stops before them).
+    # `flush` sends this signal too, without the migration state: the schema is current.
+    try:
+        section = (apps or installed_apps).get_model("content", "Section")
+        section._meta.get_field("html_fingerprint")
+    except (LookupError, FieldDoesNotExist):
+        return
+    section_html_refresh_stale(using=using)
+
+
+def connect(app_config) -> None:
     for model in (InformationPage, Part, *PART_MODELS):
         for signal in (post_save, post_delete):
             signal.connect(
                 _content_changed, sender=model, dispatch_uid=f"content-cache-{model.__name__}"
             )
+    post_migrate.connect(_migrated, sender=app_config, dispatch_uid="content-html-after-migrate")

@@ -1,23 +1,19 @@
 """Public information pages, the resource library, staff preview, sitemap and robots.txt.
 
-Caching and the CSP nonce: the public page is cached whole, but every response must carry
-a fresh nonce that matches its Content-Security-Policy header. So the cached copy is
-rendered without a request (nothing personal can get into it) and with a placeholder where
-the nonce goes; each response swaps in the nonce of its own request, which is the one the
-CSP middleware then puts in the header. The placeholder begins with "<", which escaped page
-text can never contain. The ETag is taken from the cached copy before the swap, so it
-names the content, not the nonce (a weak ETag: the bytes differ by the nonce).
+Caching and the CSP nonce: the public page is cached whole (see `content.pagecache`), but
+every response must carry a fresh nonce that matches its Content-Security-Policy header. So
+the cached copy is rendered without a request (nothing personal can get into it) and with a
+placeholder where the nonce goes; each response puts in the nonce of its own request, which
+is the one the CSP middleware then puts in the header.
 """
 
 from __future__ import annotations
 
-import hashlib
 import logging
 
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth.views import redirect_to_login
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.middleware.csp import get_nonce
@@ -29,68 +25,79 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 from django.views.decorators.http import require_safe
 
+from content import pagecache
 from content.models import InformationPage
+from content.pagecache import NONCE_PLACEHOLDER, CachedPage
 from content.presentation import page_context
 from content.selectors import page_content_for_preview, page_content_get
-from content.services import content_cache_version
-from navigation.eligibility import RULE_SET_VERSION
 
 logger = logging.getLogger(__name__)
-NONCE_PLACEHOLDER = "<!--csp-nonce-->"
-PAGE_CACHE_SECONDS = 24 * 60 * 60
 PAGE_TEMPLATE = "content/page.html"
 
 
-def _page_cache_key(path: str) -> str:
-    # The eligibility table comes from code, so its version is part of the key too.
-    digest = hashlib.sha256(path.encode()).hexdigest()[:32]
-    return f"content:page:{content_cache_version()}:{RULE_SET_VERSION}:{get_language()}:{digest}"
-
-
-def _render_cacheable(path: str) -> dict[str, str] | None:
+def _render_cacheable(path: str) -> CachedPage | None:
     content = page_content_get(path=path)
     if content is None:
         return None
     context = page_context(content, csp_nonce=mark_safe(NONCE_PLACEHOLDER))  # noqa: S308
-    body = render_to_string(PAGE_TEMPLATE, context)
-    etag = f'W/"{hashlib.sha256(body.encode()).hexdigest()[:40]}"'
-    return {"body": body, "etag": etag}
+    return pagecache.render_cached_page(render_to_string(PAGE_TEMPLATE, context))
+
+
+def _accepts_gzip(request: HttpRequest) -> bool:
+    """Whether the client takes gzip: it lists it, and not with q=0."""
+    for coding in request.headers.get("Accept-Encoding", "").split(","):
+        name, _, params = coding.partition(";")
+        if name.strip().lower() != "gzip":
+            continue
+        quality = params.strip().replace(" ", "")
+        if not quality.startswith("q="):
+            return True
+        try:
+            return float(quality[2:]) > 0
+        except ValueError:
+            return False
+    return False
+
+
+def _not_modified(request: HttpRequest, etag: str) -> HttpResponse | None:
+    response = get_conditional_response(request, etag=etag)
+    if response is None:
+        return None
+    # A 304 has no body; the browser keeps the body it has, with the nonce it has. A CSP
+    # header here would replace the stored one with a nonce that body lacks.
+    response._csp_config = {}
+    response._csp_ro_config = {}
+    response["Cache-Control"] = "no-cache"
+    response["Vary"] = "Accept-Encoding"
+    return response
 
 
 @require_safe
 def information_page(request: HttpRequest, path: str) -> HttpResponse:
     path = f"/{path}"
-    try:
-        key = _page_cache_key(path)
-        cached = cache.get(key)
-    except Exception:
-        # The cache is a speed-up: with Redis down, patients still get the page.
-        logger.warning("page cache unavailable; rendering uncached", exc_info=True)
-        key, cached = None, None
+    key = pagecache.page_key(path=path, language=get_language())
+    if key is not None and "If-None-Match" in request.headers:
+        # Answered from this process's copy or the small ETag entry; the body is not read.
+        known = pagecache.process_copy(key)
+        etag = known.etag if known is not None else pagecache.shared_etag(key)
+        if etag is not None and (not_modified := _not_modified(request, etag)) is not None:
+            return not_modified
+    cached = pagecache.page_get_or_render(key, lambda: _render_cacheable(path))
     if cached is None:
-        cached = _render_cacheable(path)
-        if cached is None:
-            raise Http404("No published page at this address.")
-        if key is not None:
-            try:
-                cache.set(key, cached, PAGE_CACHE_SECONDS)
-            except Exception:
-                logger.warning("page cache unavailable; not storing", exc_info=True)
-    not_modified = get_conditional_response(request, etag=cached["etag"])
-    if not_modified is not None:
-        # A 304 has no body; the browser keeps the body it has, with the nonce it has. A
-        # CSP header here would replace the stored one with a nonce that body lacks.
-        not_modified._csp_config = {}
-        not_modified._csp_ro_config = {}
-        not_modified["Cache-Control"] = "no-cache"
+        raise Http404("No published page at this address.")
+    if (not_modified := _not_modified(request, cached.etag)) is not None:
         return not_modified
     nonce = get_nonce(request)
-    response = HttpResponse(
-        cached["body"].replace(NONCE_PLACEHOLDER, "" if nonce is None else str(nonce))
-    )
-    response["ETag"] = cached["etag"]
+    nonce_bytes = b"" if nonce is None else str(nonce).encode()
+    if _accepts_gzip(request):
+        response = HttpResponse(cached.gzipped(nonce_bytes))
+        response["Content-Encoding"] = "gzip"
+    else:
+        response = HttpResponse(cached.body(nonce_bytes))
+    response["ETag"] = cached.etag
+    response["Vary"] = "Accept-Encoding"
     # Browsers and proxies keep the page but ask each time; the answer is usually a 304.
-    patch_cache_control(response, no_cache=True)
+    response["Cache-Control"] = "no-cache"
     return response
 
 
