@@ -110,7 +110,10 @@ def test_a_new_case_reaches_the_broker_with_no_statement_after_commit(live_worke
                 opened = len(queries.captured_queries)
     finally:
         before_task_publish.disconnect(count)
-    assert before_publish == [opened]
+    # Between the submission's last statement and the publish: its COMMIT, nothing else.
+    assert len(before_publish) == 1
+    between = [q["sql"] for q in queries.captured_queries[opened : before_publish[0]]]
+    assert all(sql.upper() == "COMMIT" for sql in between), between
     outbox = Outbox.objects.get(case=case)
     assert outbox.sent_at is not None and outbox.attempts == 1
     wait_for(lambda: ReviewTask.objects.filter(case=case).exists(), 60)
