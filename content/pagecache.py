@@ -23,6 +23,7 @@ still get the page with Redis down.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 import struct
@@ -137,8 +138,9 @@ def content_version() -> str:
         # A random token rather than a counter: if the cache loses it (eviction, restart),
         # the next token is new too, so no stale page can be served under it. add(): when
         # two processes race here, both end up using the one that won.
-        cache.add(VERSION_KEY, uuid.uuid4().hex, None)
-        version = cache.get(VERSION_KEY) or "unversioned"
+        version = uuid.uuid4().hex
+        if not cache.add(VERSION_KEY, version, None):
+            version = cache.get(VERSION_KEY) or "unversioned"
     _remember(version, now)
     return version
 
@@ -169,8 +171,12 @@ def page_key(*, path: str, language: str) -> str | None:
         logger.warning("page cache unavailable; rendering uncached", exc_info=True)
         return None
     # The eligibility table comes from code, so its version is part of the key too.
-    digest = hashlib.sha256(path.encode()).hexdigest()[:32]
-    return f"{version}:{RULE_SET_VERSION}:{language}:{digest}"
+    return f"{version}:{RULE_SET_VERSION}:{language}:{_path_digest(path)}"
+
+
+@functools.lru_cache(maxsize=1024)
+def _path_digest(path: str) -> str:
+    return hashlib.sha256(path.encode()).hexdigest()[:32]
 
 
 def process_copy(key: str) -> CachedPage | None:

@@ -22,7 +22,7 @@ EVIDENCE_BADGES = {
     "limited": "text-bg-warning",
     "excluded": "text-bg-danger",
 }
-_JSON_SCRIPT_ESCAPES = {ord("<"): "\\u003C", ord(">"): "\\u003E", ord("&"): "\\u0026"}
+_JSON_SCRIPT_ESCAPES = (("<", "\\u003C"), (">", "\\u003E"), ("&", "\\u0026"))
 
 
 def canonical_url(path: str) -> str:
@@ -65,8 +65,11 @@ def json_ld(page: InformationPage, faqs: list[dict[str, str]]) -> SafeString:
             }
         )
     data = json.dumps({"@context": "https://schema.org", "@graph": graph}, ensure_ascii=False)
-    # Escaped like Django's json_script, so no text can close the script element.
-    return mark_safe(data.translate(_JSON_SCRIPT_ESCAPES))  # noqa: S308
+    # Escaped like Django's json_script, so no text can close the script element. (Three
+    # replace() calls: str.translate with a mapping is ten times slower on a page's worth.)
+    for character, escape in _JSON_SCRIPT_ESCAPES:
+        data = data.replace(character, escape)
+    return mark_safe(data)  # noqa: S308
 
 
 def page_context(content: PageContent, *, csp_nonce: Any, preview: bool = False) -> dict:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 
 from content.models import (
@@ -15,10 +16,29 @@ from content.models import (
 from content.rendering import stored_html_is_current
 
 
+@dataclass(frozen=True, slots=True)
+class SectionRow:
+    """What showing a section needs: its stored HTML, or its fields to draw it afresh.
+    (Plain rows, not model instances: building those is most of an uncached render.)"""
+
+    pk: int
+    kind: str
+    heading: str
+    intro: str
+    quote: str
+    note: str
+    html: str
+    html_fingerprint: str
+    faq_entries: list[dict[str, str]]
+
+
+SECTION_FIELDS = [field.name for field in dataclasses.fields(SectionRow)]
+
+
 @dataclass
 class PageContent:
     page: InformationPage
-    sections: list[Section]
+    sections: list[SectionRow]
     related_pages: list[InformationPage]
     # The items of sections whose stored HTML cannot be used as it is, by section kind.
     live_items: dict[str, list[Part]] = field(default_factory=dict)
@@ -44,7 +64,9 @@ def page_content_for_preview(*, page_id: int) -> PageContent | None:
 
 
 def _assemble(page: InformationPage) -> PageContent:
-    sections = list(Section.objects.filter(page=page))
+    sections = [
+        SectionRow(**row) for row in Section.objects.filter(page=page).values(*SECTION_FIELDS)
+    ]
     live_items: dict[str, list[Part]] = {}
     for section in sections:
         if section.kind in LIVE_SECTION_KINDS or section.kind in live_items:

@@ -45,7 +45,7 @@ def _render_cacheable(path: str) -> CachedPage | None:
 
 def _accepts_gzip(request: HttpRequest) -> bool:
     """Whether the client takes gzip: it lists it, and not with q=0."""
-    for coding in request.headers.get("Accept-Encoding", "").split(","):
+    for coding in request.META.get("HTTP_ACCEPT_ENCODING", "").split(","):
         name, _, params = coding.partition(";")
         if name.strip().lower() != "gzip":
             continue
@@ -59,7 +59,17 @@ def _accepts_gzip(request: HttpRequest) -> bool:
     return False
 
 
+_CONDITIONAL_HEADERS = (
+    "HTTP_IF_NONE_MATCH",
+    "HTTP_IF_MATCH",
+    "HTTP_IF_MODIFIED_SINCE",
+    "HTTP_IF_UNMODIFIED_SINCE",
+)
+
+
 def _not_modified(request: HttpRequest, etag: str) -> HttpResponse | None:
+    if not any(header in request.META for header in _CONDITIONAL_HEADERS):
+        return None
     response = get_conditional_response(request, etag=etag)
     if response is None:
         return None
@@ -76,7 +86,7 @@ def _not_modified(request: HttpRequest, etag: str) -> HttpResponse | None:
 def information_page(request: HttpRequest, path: str) -> HttpResponse:
     path = f"/{path}"
     key = pagecache.page_key(path=path, language=get_language())
-    if key is not None and "If-None-Match" in request.headers:
+    if key is not None and "HTTP_IF_NONE_MATCH" in request.META:
         # Answered from this process's copy or the small ETag entry; the body is not read.
         known = pagecache.process_copy(key)
         etag = known.etag if known is not None else pagecache.shared_etag(key)
