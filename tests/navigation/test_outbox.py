@@ -104,10 +104,9 @@ def test_a_new_case_reaches_the_broker_with_no_statement_after_commit(live_worke
 
     before_task_publish.connect(count, weak=False)
     try:
-        with CaptureQueriesContext(connection) as queries:
-            with transaction.atomic():
-                case = case_open(patient=make_patient())
-                opened = len(queries.captured_queries)
+        with CaptureQueriesContext(connection) as queries, transaction.atomic():
+            case = case_open(patient=make_patient())
+            opened = len(queries.captured_queries)
     finally:
         before_task_publish.disconnect(count)
     # Between the submission's last statement and the publish: its COMMIT, nothing else.
