@@ -169,19 +169,34 @@ def measure_cached_and_conditional(stack: Stack, base: str) -> list[Check]:
     return checks
 
 
+def clear_page_caches() -> None:
+    """Forget every rendered copy of the page: the shared cache, and the copies the content
+    app keeps in each process's memory (checked against the content version)."""
+    from django.core.cache import cache
+
+    cache.clear()
+    try:
+        from content import pagecache
+    except ImportError:
+        return
+    forget = getattr(pagecache, "forget_process_copies", None)
+    if forget is not None:
+        forget()
+
+
 def measure_uncached_render(*, rounds: int = 150, budget_s: float = 40.0) -> list[Check]:
     """Measure 2, in this process (Django set up against the bench's services).
 
-    Each uncached request follows a `cache.clear()`, which is not timed; cached requests
+    Each uncached request follows `clear_page_caches()` (the shared cache and this process's
+    own copies), which is not timed; cached requests
     follow a request that filled the cache. Median per-request times, alternating the two.
     """
-    from django.core.cache import cache
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
     client = Client(HTTP_HOST="127.0.0.1")
-    cache.clear()
+    clear_page_caches()
     first = client.get(PAGE)
     if first.status_code != 200:
         reason = f"{PAGE} answered {first.status_code} (content page not there yet)"
@@ -189,7 +204,7 @@ def measure_uncached_render(*, rounds: int = 150, budget_s: float = 40.0) -> lis
             Check("2 uncached render", "req/s vs cached", None, ">=", 0.35, note=reason),
             Check("2 uncached render", "queries per render", None, "<=", 3, "", note=reason),
         ]
-    cache.clear()
+    clear_page_caches()
     with CaptureQueriesContext(connection) as queries:
         client.get(PAGE)
     render_queries = len(queries)
@@ -203,7 +218,7 @@ def measure_uncached_render(*, rounds: int = 150, budget_s: float = 40.0) -> lis
     for _ in range(rounds):
         if time.monotonic() > deadline:
             break
-        cache.clear()
+        clear_page_caches()
         start = time.perf_counter()
         client.get(PAGE)
         uncached_times.append(time.perf_counter() - start)
@@ -217,9 +232,18 @@ def measure_uncached_render(*, rounds: int = 150, budget_s: float = 40.0) -> lis
         f"cached {cached * 1000:.2f} ms ({1 / cached:,.0f}/s); "
         f"{len(uncached_times)} of each, in-process"
     )
+    # A page read from the database cannot take no queries: a cache the bench does not know
+    # of answered instead, and the figure would be a cached one.
+    note = "" if render_queries else "the 'uncached' render ran no query: a cache was not cleared"
     return [
         Check(
-            "2 uncached render", "req/s vs cached", cached / uncached, ">=", 0.35, figures=figures
+            "2 uncached render",
+            "req/s vs cached",
+            cached / uncached,
+            ">=",
+            0.35,
+            figures=figures,
+            note=note,
         ),
         Check(
             "2 uncached render",
