@@ -95,6 +95,12 @@ def information_page(request: HttpRequest, path: str) -> HttpResponse:
     cached = pagecache.page_get_or_render(key, lambda: _render_cacheable(path))
     if cached is None:
         raise Http404("No published page at this address.")
+    return cached_page_response(request, cached)
+
+
+def cached_page_response(request: HttpRequest, cached: CachedPage) -> HttpResponse:
+    """The answer for a published page in the cache: a 304, or the body with this
+    request's nonce. Shared with `content.middleware`'s fast path, so both answer alike."""
     if (not_modified := _not_modified(request, cached.etag)) is not None:
         return not_modified
     nonce = get_nonce(request)
