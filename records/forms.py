@@ -120,6 +120,8 @@ class ContactForm(forms.ModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        # Radio buttons need no "select an option" entry: nothing ticked means not answered.
+        self.fields["relationship"].choices = Relationship.choices
         self.helper = _helper()
 
     def clean_date_of_birth(self) -> datetime.date:

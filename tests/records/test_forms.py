@@ -203,3 +203,16 @@ def test_malformed_pre_screen_answers_are_dropped():
         )
     )
     assert initial == {}
+
+
+def test_who_is_filling_in_offers_only_real_answers_and_none_is_preticked():
+    from records.forms import ContactForm
+
+    html = str(ContactForm()["relationship"])
+    assert "Select an option" not in html
+    assert "checked" not in html
+    assert ContactForm().fields["relationship"].choices == [
+        ("self", "I am the patient"),
+        ("family", "Family member"),
+        ("doctor", "Doctor"),
+    ]
