@@ -68,7 +68,7 @@ def case_document_download(request: HttpRequest, case_id: int, document_id) -> H
         )
     except DocumentUnavailable as exc:
         messages.error(request, exc.reason)
-        return _private(HttpResponse(exc.reason, status=409 if exc.changed else 404))
+        return exc.as_response()
 
 
 @require_GET

@@ -18,7 +18,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.files.storage import storages
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.http import FileResponse, HttpRequest
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -70,6 +70,17 @@ class DocumentUnavailable(Exception):
         super().__init__(reason)
         self.reason = reason
         self.changed = changed
+
+    def as_response(self) -> HttpResponse:
+        """The refusal as staff see it: the reason in plain text, never cached. 409 when the
+        stored bytes changed (a conflict to investigate), else 404."""
+        response = HttpResponse(
+            self.reason,
+            status=409 if self.changed else 404,
+            content_type="text/plain; charset=utf-8",
+        )
+        response["Cache-Control"] = "no-store, private"
+        return response
 
 
 # --- names ------------------------------------------------------------------------------

@@ -108,8 +108,4 @@ def document_download(request: HttpRequest, public_id: uuid.UUID) -> HttpRespons
             actor_label=request.user.get_username(),
         )
     except DocumentUnavailable as unavailable:
-        return HttpResponse(
-            unavailable.reason,
-            status=409 if unavailable.changed else 404,
-            content_type="text/plain; charset=utf-8",
-        )
+        return unavailable.as_response()

@@ -88,6 +88,8 @@ def test_a_document_whose_bytes_changed_is_refused_and_coordinators_alerted(
 
     assert response.status_code == 409
     assert "changed" in response.content.decode()
+    assert response["Content-Type"].startswith("text/plain")
+    assert "no-store" in response["Cache-Control"]
     assert AuditEvent.objects.get().action == AuditEvent.Action.DOWNLOAD_REFUSED
     assert len(mail.outbox) == 1
     assert "changed" in mail.outbox[0].subject.lower()
