@@ -40,6 +40,12 @@ class CaseQuerySet(models.QuerySet):
     def open(self) -> "CaseQuerySet":
         return self.exclude(status__in=CLOSED_STATUSES)
 
+    def locked(self) -> "CaseQuerySet":
+        """Cases locked for this transaction, with their patient: work on one case (review,
+        re-screen, summary) is serialised against a redelivered or concurrent run. Only the
+        case rows are locked, so the patient's own writes are not held up."""
+        return self.select_for_update(of=("self",)).select_related("patient")
+
 
 class Case(models.Model):
     reference = models.CharField(max_length=16, unique=True, default=new_reference)

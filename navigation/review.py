@@ -157,12 +157,7 @@ def case_review_open(*, case_id: int, now: datetime | None = None) -> ReviewTask
     now = now or timezone.now()
     with transaction.atomic():
         # The row lock serialises a redelivered task with one still running.
-        case = (
-            Case.objects.select_for_update(of=("self",))
-            .select_related("patient")
-            .filter(pk=case_id)
-            .first()
-        )
+        case = Case.objects.locked().filter(pk=case_id).first()
         if case is None:
             logger.info("case %s no longer exists; nothing to review", case_id)
             return None
@@ -286,8 +281,7 @@ def cases_rescreen(*, limit: int = 1000) -> int:
     for pk in list(stale):
         with transaction.atomic():
             case = (
-                Case.objects.select_for_update(of=("self",))
-                .select_related("patient")
+                Case.objects.locked()
                 .filter(pk=pk)
                 .exclude(prescreen_rule_set_version=version)
                 .first()

@@ -205,12 +205,7 @@ def summary_build(*, case_id: int, force: bool = False) -> OncologySummary | Non
     old_name = new_name = ""
     try:
         with transaction.atomic():
-            case = (
-                Case.objects.select_for_update(of=("self",))
-                .select_related("patient")
-                .filter(pk=case_id)
-                .first()
-            )
+            case = Case.objects.locked().filter(pk=case_id).first()
             if case is None:
                 return None
             existing = OncologySummary.objects.filter(case=case).first()
