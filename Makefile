@@ -39,10 +39,11 @@ $(VENV)/.installed: $(BIN)/activate requirements.txt requirements-dev.txt
 
 venv: $(VENV)/.installed
 
+# Links in emails use the address the site is served on, unless SITE_URL says otherwise.
 run: venv
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py loaddemo
-	$(PY) manage.py runserver $(HOST):$(PORT)
+	SITE_URL="$${SITE_URL:-http://$(HOST):$(PORT)}" $(PY) manage.py runserver $(HOST):$(PORT)
 
 lint: venv
 	$(BIN)/ruff check .

@@ -149,6 +149,18 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = env_int(
         "DATABASE_CONNECT_TIMEOUT", 3
     )
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The embedded default serves several requests at once (files chosen together upload
+    # side by side). SQLite allows one writer: IMMEDIATE takes the write lock when a
+    # transaction starts, so a second writer waits for it (up to the busy timeout) instead
+    # of failing with "database is locked" half-way through; WAL lets readers go on while
+    # someone writes.
+    DATABASES["default"]["OPTIONS"] = {
+        "transaction_mode": "IMMEDIATE",
+        "timeout": env_int("SQLITE_BUSY_TIMEOUT", 20),
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        **DATABASES["default"].get("OPTIONS", {}),
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # django-axes first: it refuses locked-out sign-ins before any password is checked.
@@ -320,7 +332,8 @@ if _mail_backend == "smtp":
         }
     }
 elif _mail_backend == "console":
-    MAILERS = {"default": {"BACKEND": "django.core.mail.backends.console.EmailBackend"}}
+    # Decoded, so a link in a message is one line that opens (cancerfax/mail.py).
+    MAILERS = {"default": {"BACKEND": "cancerfax.mail.EmailBackend"}}
 else:
     raise ImproperlyConfigured("EMAIL_BACKEND must be 'smtp' or 'console'")
 

@@ -1,5 +1,7 @@
-// Uploads each chosen file at once, with a progress bar per file, into this browser's
-// draft (records/views.py: upload_create). The page works without this script: the files
+// Uploads each chosen file as soon as it is chosen, one after another, with a progress bar
+// per file, into this browser's draft (records/views.py: upload_create). One at a time:
+// a slow connection then finishes each file instead of sharing itself among all of them,
+// and the embedded default's single-writer database never sees them race. The page works without this script: the files
 // then travel with the form itself. No inline script or style attribute is needed (CSP).
 (function () {
   "use strict";
@@ -12,7 +14,9 @@
   var uploadUrl = root.getAttribute("data-upload-url");
   var maxFileBytes = parseInt(root.getAttribute("data-max-file-bytes"), 10);
   var announcer = root.querySelector("[data-records-announce]");
-  var inFlight = 0;
+  var inFlight = 0; // waiting or sending
+  var queue = [];
+  var sending = false;
 
   function csrfToken() {
     var input = form && form.querySelector("input[name=csrfmiddlewaretoken]");
@@ -101,6 +105,21 @@
       showError(item, file.name, "This file is larger than " + sizeText(maxFileBytes) + ", the most we accept for one file.");
       return;
     }
+    inFlight += 1;
+    queue.push(function () {
+      send(file, category, item, bar, fill);
+    });
+    pump();
+  }
+
+  function pump() {
+    if (!sending && queue.length) {
+      sending = true;
+      queue.shift()();
+    }
+  }
+
+  function send(file, category, item, bar, fill) {
     var data = new FormData();
     data.append("category", category);
     data.append("file", file, file.name);
@@ -115,9 +134,9 @@
         bar.setAttribute("aria-valuenow", String(percent));
       }
     });
-    inFlight += 1;
     xhr.addEventListener("loadend", function () {
       inFlight -= 1;
+      sending = false;
       item.removeAttribute("data-upload-pending");
       var reply = null;
       try {
@@ -134,6 +153,7 @@
       } else {
         showError(item, file.name, "The upload did not work. Please choose the file again.");
       }
+      pump();
     });
     xhr.send(data);
   }
