@@ -8,6 +8,7 @@ a real secret key and explicit hosts.
 
 import os
 from datetime import timedelta
+from email.utils import parseaddr
 from pathlib import Path
 
 import dj_database_url
@@ -132,6 +133,7 @@ TEMPLATES = [
                 "django.template.context_processors.csp",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "cancerfax.context_processors.service_contact",
             ],
         },
     }
@@ -336,6 +338,14 @@ elif _mail_backend == "console":
     MAILERS = {"default": {"BACKEND": "cancerfax.mail.EmailBackend"}}
 else:
     raise ImproperlyConfigured("EMAIL_BACKEND must be 'smtp' or 'console'")
+
+# What patients are told after they submit and in the portal: when to expect an answer and
+# how to reach us. Empty contact values are left out of the pages.
+SERVICE_RESPONSE_TIME = env_str("SERVICE_RESPONSE_TIME", "within 2 working days")
+CONTACT_EMAIL = env_str("CONTACT_EMAIL", parseaddr(DEFAULT_FROM_EMAIL)[1])
+CONTACT_PHONE = env_str("CONTACT_PHONE", "")
+# A messaging number, with the service named: e.g. "WhatsApp +44 7700 900123".
+CONTACT_MESSAGING = env_str("CONTACT_MESSAGING", "")
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"

@@ -30,10 +30,12 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from cancerfax.security import rate_limited
 from navigation.models import Case, CaseStatus, PortalSignInRequest, PortalToken
+from navigation.roles import staff_display_name
 from navigation.services import case_event_record, case_transition
 from records.audit import audit_record
 from records.models import AuditEvent, Document, DocumentCategory
@@ -316,12 +318,16 @@ def portal_signout(request: HttpRequest) -> HttpResponse:
 
 def _case_context(request: HttpRequest, case: Case, **extra) -> dict:
     patient = case.patient
-    staff_views = (
+    staff_views = list(
         AuditEvent.objects.for_patient(patient)
         .filter(actor__isnull=False)
-        .only("at", "actor_label", "action")
+        .select_related("actor")
+        .prefetch_related("actor__groups")
+        .only("at", "action", "actor__first_name", "actor__last_name")
         .order_by("-at")
     )
+    for event in staff_views:
+        event.staff_name = staff_display_name(event.actor)
     return {
         "case": case,
         "timeline": case.events.exclude(to_status="").order_by("at", "pk"),
@@ -377,6 +383,18 @@ def portal_upload(request: HttpRequest, reference: str) -> HttpResponse:
         context = _case_context(request, case, upload_form=form, upload_errors=errors)
         context["uploaded_count"] = added
         return render(request, "navigation/portal_case.html", context, status=400)
+    messages.success(
+        request,
+        ngettext(
+            "Thank you: %(count)d file received. It is being checked for viruses, then a "
+            "coordinator will look at it.",
+            "Thank you: %(count)d files received. They are being checked for viruses, then a "
+            "coordinator will look at them.",
+            added,
+        )
+        % {"count": added},
+        extra_tags="upload",
+    )
     return redirect(reverse("navigation:portal_case", args=[case.reference]) + "#documents")
 
 

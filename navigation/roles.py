@@ -5,9 +5,14 @@ Content editors work on content only and never see patient data.
 """
 
 from django.apps import apps as global_apps
+from django.contrib.auth.models import AbstractBaseUser
+from django.utils.translation import gettext_lazy as _
 
 COORDINATORS = "Coordinators"
 CONTENT_EDITORS = "Content editors"
+
+# How a role is named to patients.
+ROLE_TITLES = {COORDINATORS: _("Coordinator"), CONTENT_EDITORS: _("Content editor")}
 
 # role -> {app label: "all" | "view"}
 ROLE_APPS: dict[str, dict[str, str]] = {
@@ -32,3 +37,14 @@ def sync_role_permissions(apps=global_apps, **kwargs) -> None:
                 perms = perms.filter(codename__startswith="view_")
             wanted.extend(perms)
         group.permissions.set(wanted)
+
+
+def staff_display_name(user: AbstractBaseUser) -> str:
+    """How a staff member is named to a patient: their name and role, or their role alone;
+    never their sign-in username, which is half of what it takes to sign in as them."""
+    role = next(
+        (ROLE_TITLES[g.name] for g in user.groups.all() if g.name in ROLE_TITLES),
+        _("Member of our staff"),
+    )
+    full_name = user.get_full_name().strip()
+    return f"{full_name} ({role})" if full_name else str(role)

@@ -203,6 +203,15 @@ class ScanStatus(models.TextChoices):
     INFECTED = "infected", _("Infected (quarantined)")
 
 
+# What the portal says about a file's scan. A state added for staff without words here
+# shows its staff label.
+PATIENT_SCAN_WORDS = {
+    ScanStatus.PENDING: _("Being checked for viruses"),
+    ScanStatus.CLEAN: _("Checked, no virus found"),
+    ScanStatus.INFECTED: _("Not accepted: the virus check found a problem"),
+}
+
+
 class DocumentQuerySet(models.QuerySet):
     def pending(self) -> "DocumentQuerySet":
         return self.filter(status=ScanStatus.PENDING)
@@ -266,6 +275,11 @@ class Document(models.Model):
     @property
     def is_downloadable(self) -> bool:
         return self.status == ScanStatus.CLEAN
+
+    @property
+    def status_for_patient(self) -> str:
+        """The scan state in the words a patient reads in the portal (staff see the label)."""
+        return str(PATIENT_SCAN_WORDS.get(self.status, self.get_status_display()))
 
 
 class AuditTrailIsAppendOnly(Exception):

@@ -40,7 +40,8 @@ def test_a_patient_sends_more_documents_to_their_case(client, case_a):
     # Nothing is offered until the scanner has passed it.
     assert {d.status for d in documents} == {ScanStatus.PENDING}
     page = client.get(reverse("navigation:portal_case", args=[case_a.reference])).content
-    assert b"her2.pdf" in page and b"Pending scan" in page
+    assert b"her2.pdf" in page and b"Being checked for viruses" in page
+    assert b"Pending scan" not in page
 
 
 def test_a_refused_file_is_explained_and_not_stored(client, case_a, settings):
