@@ -28,6 +28,7 @@ from records.forms import (
     profile_initial_from_query,
 )
 from records.models import UploadDraft
+from records.phones import national_examples
 from records.selectors import upload_fields_context
 from records.services import draft_add_files, draft_for_request, patient_submit
 
@@ -117,6 +118,7 @@ def submit(request: HttpRequest) -> HttpResponse:
         "refused_files": refused,
         "has_errors": status == 400,
         "rate_limited": status == 429,
+        "phone_examples": national_examples(),
         **upload_fields_context(draft=draft_for_request(request, create=False)),
     }
     return render(request, "navigation/submit.html", context, status=status)

@@ -13,11 +13,12 @@ from crispy_forms.helper import FormHelper
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
-from phonenumber_field.formfields import PhoneNumberField
 
 from records.consent import CONSENT_TEXT, CONSENT_TEXTS, CONSENT_VERSION
 from records.models import ClinicalProfile, DocumentCategory, Patient, Relationship
+from records.phones import country_choices, national_examples, phone_parse
 
 UNKNOWN = "unknown"
 DONT_KNOW = (UNKNOWN, _("I don't know"))
@@ -87,13 +88,38 @@ def _with_unknown(choices: list) -> list:
     return [*choices, DONT_KNOW]
 
 
+PHONE_HELP_FOR_COUNTRY = _(
+    "As you would dial it in {country}, for example {example}; or with the country code."
+)
+PHONE_HELP_WITHOUT_COUNTRY = _(
+    "Choose the country first, or write the number with its country code, for example {example}."
+)
+
+
+def phone_help_text(country: str) -> str:
+    """The phone question's help: an example as written in the chosen country. The page's
+    script (static/js/phone.js) rewrites it from the same template when the country changes."""
+    example = national_examples().get(country)
+    if example:
+        text = format_html(PHONE_HELP_FOR_COUNTRY, country=country, example=example)
+    else:
+        text = format_html(PHONE_HELP_WITHOUT_COUNTRY, example="+44 20 7946 0958")
+    return format_html(
+        '<span data-phone-help data-template="{}">{}</span>', PHONE_HELP_FOR_COUNTRY, text
+    )
+
+
 class ContactForm(forms.ModelForm):
     """Who the patient is and how to reach whoever is writing to us."""
 
-    phone = PhoneNumberField(
+    country = forms.ChoiceField(
+        label=_("Country where the patient lives"),
+        choices=[("", _("Choose a country")), *country_choices()],
+    )
+    phone = forms.CharField(
         label=_("Phone"),
-        region=None,
-        help_text=_("With the country code, for example +44 20 7946 0958."),
+        max_length=32,
+        widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
     )
     date_of_birth = forms.DateField(
         label=_("Patient's date of birth"), widget=forms.DateInput(attrs={"type": "date"})
@@ -107,8 +133,8 @@ class ContactForm(forms.ModelForm):
             "relationship",
             "contact_name",
             "email",
-            "phone",
             "country",
+            "phone",
             "preferred_language",
         ]
         labels = {
@@ -122,7 +148,13 @@ class ContactForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         # Radio buttons need no "select an option" entry: nothing ticked means not answered.
         self.fields["relationship"].choices = Relationship.choices
+        self.fields["phone"].help_text = phone_help_text(self._chosen_country())
         self.helper = _helper()
+
+    def _chosen_country(self) -> str:
+        if self.is_bound:
+            return self.data.get(self.add_prefix("country"), "")
+        return self.initial.get("country", "") or self.instance.country
 
     def clean_date_of_birth(self) -> datetime.date:
         value = self.cleaned_data["date_of_birth"]
@@ -131,12 +163,27 @@ class ContactForm(forms.ModelForm):
             raise ValidationError(_("Please check the year of birth."))
         return value
 
-    def clean_phone(self) -> str:
-        # Stored in E.164 so coordinators can dial it from anywhere.
-        return self.cleaned_data["phone"].as_e164
-
     def clean(self) -> dict[str, Any]:
         data = super().clean()
+        if data.get("phone"):
+            # Stored in E.164 so coordinators can dial it from anywhere.
+            e164 = phone_parse(data["phone"], country=data.get("country"))
+            if e164:
+                data["phone"] = e164
+            elif data.get("country"):
+                example = national_examples().get(data["country"], "")
+                self.add_error(
+                    "phone",
+                    _(
+                        "This is not a phone number in %(country)s. Write it as you would "
+                        "there, for example %(example)s, or with the country code (+…)."
+                    )
+                    % {"country": data["country"], "example": example},
+                )
+            else:
+                self.add_error(
+                    "phone", _("Please write the number with its country code, e.g. +44 …")
+                )
         if (
             data.get("relationship") in (Relationship.FAMILY, Relationship.DOCTOR)
             and not (data.get("contact_name") or "").strip()

@@ -57,7 +57,7 @@ def test_a_patient_submits_records_and_follows_the_case_in_the_portal(page):
     page.fill("input[name=contact_name]", "Jun Lin")
     page.fill("input[name=email]", "jun.lin@example.org")
     page.fill("input[name=phone]", "+44 20 7946 0958")
-    page.fill("input[name=country]", "United Kingdom")
+    page.select_option("select[name=country]", "United Kingdom")
     page.fill("input[name=diagnosis_date]", "2026-01-10")
     page.check("input[name=ecog][value='1']")
     page.fill("textarea[name=treatment_history]", "Adjuvant XELOX since March.")
@@ -144,7 +144,7 @@ def test_without_javascript_the_plain_form_keeps_files_through_a_mistake(browser
         page.check("input[name=relationship][value=self]")
         page.fill("input[name=email]", "ravi@example.org")
         page.fill("input[name=phone]", "+91 98765 43210")
-        page.fill("input[name=country]", "India")
+        page.select_option("select[name=country]", "India")
         page.set_input_files("#id_files_pathology", [file_payload("histology.pdf")])
         page.set_input_files("#id_files_surgery", [file_payload("operation-note.pdf")])
         # No consent: the files travelled with the form and were kept anyway.

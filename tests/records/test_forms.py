@@ -44,8 +44,8 @@ def test_contact_form_stores_the_phone_number_in_international_form():
     assert form.cleaned_data["phone"] == "+442079460958"
 
 
-@pytest.mark.parametrize("phone", ["12345", "020 7946 0958", "+44 1", "call me"])
-def test_contact_form_refuses_a_phone_number_that_is_not_international(phone):
+@pytest.mark.parametrize("phone", ["12345", "0958", "+44 1", "call me"])
+def test_contact_form_refuses_what_cannot_be_a_phone_number_of_the_country(phone):
     form = ContactForm({**CONTACT, "phone": phone})
     assert not form.is_valid()
     assert "phone" in form.errors
