@@ -5,13 +5,97 @@
 `@admin.register(...)` in the apps lands on the two-factor site with no change to them.
 """
 
+from django import forms
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
-from django_otp.admin import OTPAdminSite
+from django_otp import devices_for_user
+from django_otp.admin import OTPAdminAuthenticationForm, OTPAdminSite
+from django_otp.forms import OTPAuthenticationFormMixin
+from django_otp.plugins.otp_static.models import StaticDevice
 
 from cancerfax.security import rate_limited
+
+
+def _looks_like_app_code(token: str, device) -> bool:
+    digits = getattr(device, "digits", 6)
+    return token.isdigit() and len(token) == digits
+
+
+class OneStepSignInForm(OTPAdminAuthenticationForm):
+    """Username, password and code in one form, sent once.
+
+    The stock form wants the device chosen from a list it can only fill after a first,
+    failed attempt. Here the code's shape picks the device: six digits are the authenticator
+    app's, anything else a backup code. Only a user with several authenticator apps is asked
+    which one, and the code is checked against that device alone, never against each in turn
+    (a miss counts as a failed attempt on the device it was tried on).
+    """
+
+    otp_token = forms.CharField(
+        label=_("Six-digit code"),
+        required=False,
+        help_text=_("From your authenticator app, or one of your backup codes."),
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "maxlength": 16}
+        ),
+    )
+    otp_device = forms.CharField(
+        label=_("Authenticator"), required=False, widget=forms.Select(choices=[])
+    )
+
+    otp_error_messages = dict(
+        OTPAuthenticationFormMixin.otp_error_messages,
+        token_required=_(
+            "Enter the six-digit code from your authenticator app (or a backup code)."
+        ),
+        invalid_token=_(
+            "That code is wrong or has expired. Enter the current six-digit code from your "
+            "authenticator app, or an unused backup code."
+        ),
+        device_required=_(
+            "You have more than one authenticator app: choose the one the code came from, "
+            "then enter your password and a current code again."
+        ),
+    )
+
+    def _chosen_device(self, user):
+        device = super()._chosen_device(user)
+        if device is not None:
+            return device
+        token = (self.cleaned_data.get("otp_token") or "").strip()
+        devices = list(devices_for_user(user, confirmed=True))
+        if not devices:
+            raise forms.ValidationError(
+                _(
+                    "No authenticator is set up for this account yet. Ask an administrator "
+                    "to enrol one (manage.py enrol_totp)."
+                ),
+                code="no_device",
+            )
+        if token and not any(_looks_like_app_code(token, d) for d in devices):
+            candidates = [d for d in devices if isinstance(d, StaticDevice)]
+        else:
+            candidates = [
+                d
+                for d in devices
+                if not isinstance(d, StaticDevice) and _looks_like_app_code(token, d)
+            ]
+        # One candidate: use it. None or several: the form asks (device_required).
+        return candidates[0] if len(candidates) == 1 else None
+
+    def _update_form(self, user):
+        # The stock form fills the device list and renders the password back into the page;
+        # here the password is never rendered, and the list appears only for a user with
+        # several authenticator apps.
+        app_devices = [
+            d for d in devices_for_user(user, confirmed=True) if not isinstance(d, StaticDevice)
+        ]
+        if len(app_devices) > 1:
+            self.fields["otp_device"].widget.choices = [("", _("Choose…"))] + [
+                (d.persistent_id, d.name) for d in app_devices
+            ]
 
 
 class CancerfaxAdminSite(OTPAdminSite):
@@ -21,6 +105,8 @@ class CancerfaxAdminSite(OTPAdminSite):
     site_header = _("CancerFax navigator")
     site_title = _("CancerFax navigator admin")
     index_title = _("Coordination and content")
+    login_form = OneStepSignInForm
+    login_template = "admin/login.html"
 
     def __init__(self, name: str = "admin") -> None:
         # Keep the "admin" namespace: `reverse("admin:...")` works everywhere as before.

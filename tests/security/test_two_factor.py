@@ -7,6 +7,7 @@ from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from cancerfax.admin_site import CancerfaxAdminSite
+from tests.conftest import STAFF_PASSWORD
 from tests.security.helpers import LOGIN_URL, admin_sign_in, current_code
 
 MODEL_PAGE = "/admin/auth/group/"
@@ -95,3 +96,69 @@ def test_enrol_command_refuses_a_non_staff_account(django_user_model):
     django_user_model.objects.create_user("visitor", password="x" * 20)
     with pytest.raises(CommandError, match="not staff"):
         call_command("enrol_totp", "visitor", "--no-qr")
+
+
+# --- one step: username, password and code sent once, no device to pick ------------------
+
+
+@pytest.mark.django_db
+def test_the_first_sign_in_with_password_and_code_needs_no_device_choice(client, coordinator):
+    device = TOTPDevice.objects.create(user=coordinator, name="phone", confirmed=True)
+    response = admin_sign_in(client, coordinator.username, token=current_code(device))
+    assert response.status_code == 302
+    assert client.get("/admin/").status_code == 200
+
+
+@pytest.mark.django_db
+def test_the_sign_in_page_asks_for_the_code_on_the_first_screen(client):
+    html = client.get(LOGIN_URL).content.decode()
+    assert 'name="otp_token"' in html
+    assert 'name="otp_device"' not in html  # nothing to choose before anyone is known
+
+
+@pytest.mark.django_db
+def test_a_wrong_code_says_the_code_is_wrong(client, coordinator):
+    device = TOTPDevice.objects.create(user=coordinator, name="phone", confirmed=True)
+    wrong = str((int(current_code(device)) + 1) % 10**6).zfill(6)
+    html = admin_sign_in(client, coordinator.username, token=wrong).content.decode()
+    assert "That code is wrong or has expired" in html
+    assert "select a device" not in html.lower()
+
+
+@pytest.mark.django_db
+def test_the_password_is_never_rendered_back(client, coordinator):
+    device = TOTPDevice.objects.create(user=coordinator, name="phone", confirmed=True)
+    wrong = str((int(current_code(device)) + 1) % 10**6).zfill(6)
+    for token in (wrong, "", "not-a-backup-code"):
+        html = admin_sign_in(client, coordinator.username, token=token).content.decode()
+        assert STAFF_PASSWORD not in html
+
+
+@pytest.mark.django_db
+def test_a_backup_code_works_without_choosing_a_device(client, coordinator):
+    TOTPDevice.objects.create(user=coordinator, name="phone", confirmed=True)
+    static = StaticDevice.objects.create(user=coordinator, name="backup", confirmed=True)
+    static.token_set.create(token="backup123")
+    admin_sign_in(client, coordinator.username, token="backup123")
+    assert client.get("/admin/").status_code == 200
+
+
+@pytest.mark.django_db
+def test_a_user_with_two_authenticator_apps_chooses_one(client, coordinator):
+    phone = TOTPDevice.objects.create(user=coordinator, name="phone", confirmed=True)
+    TOTPDevice.objects.create(user=coordinator, name="tablet", confirmed=True)
+    html = admin_sign_in(client, coordinator.username, token=current_code(phone)).content.decode()
+    assert client.get("/admin/").status_code == 302
+    assert "choose the one the code came from" in html
+    assert phone.persistent_id in html and "tablet" in html
+    assert STAFF_PASSWORD not in html
+    admin_sign_in(client, coordinator.username, token=current_code(phone), device=phone)
+    assert client.get("/admin/").status_code == 200
+
+
+@pytest.mark.django_db
+def test_a_device_of_another_user_is_never_used(client, coordinator, superuser):
+    theirs = TOTPDevice.objects.create(user=superuser, name="their phone", confirmed=True)
+    TOTPDevice.objects.create(user=coordinator, name="phone", confirmed=True)
+    admin_sign_in(client, coordinator.username, token=current_code(theirs), device=theirs)
+    assert client.get("/admin/").status_code == 302
