@@ -242,9 +242,12 @@ UPLOAD_MAX_FILE_BYTES = env_int("UPLOAD_MAX_FILE_BYTES", 200 * 1024 * 1024)
 UPLOAD_MAX_FILES = env_int("UPLOAD_MAX_FILES", 40)
 UPLOAD_MAX_SUBMISSION_BYTES = env_int("UPLOAD_MAX_SUBMISSION_BYTES", 1024 * 1024 * 1024)
 
-# ClamAV: "tcp://host:port" or "unix:///path/to/clamd.ctl". Empty: nothing is scanned,
-# so every document stays pending (scanning fails closed).
+# ClamAV: "tcp://host:port" or "unix:///path/to/clamd.ctl". Production refuses to start
+# without one. Empty in development: files are marked "not scanned (no scanner in
+# development)" and can be downloaded with that warning, so `make run` works end to end.
 CLAMD_ADDRESS = env_str("CLAMD_ADDRESS", "")
+if PRODUCTION and not CLAMD_ADDRESS:
+    raise ImproperlyConfigured("CLAMD_ADDRESS must name the ClamAV daemon in production")
 CLAMD_TIMEOUT = env_int("CLAMD_TIMEOUT", 60)
 
 # Cache: Redis when configured (shared by all web processes: rate limits, page cache),

@@ -438,6 +438,7 @@ class CaseAdmin(admin.ModelAdmin):
             if name in eligibility.FIELD_DOCUMENTS
         ]
         summary = getattr(case, "summary", None)
+        documents = list(case_documents(case))
         return {
             "case": case,
             "patient": case.patient,
@@ -446,7 +447,8 @@ class CaseAdmin(admin.ModelAdmin):
             "prescreen": result,
             "missing_fields": missing_fields,
             "missing_records": services.missing_record_labels(case.missing_records),
-            "documents": case_documents(case),
+            "documents": documents,
+            "some_documents_unscanned": any(d.is_unscanned for d in documents),
             "timeline": case_timeline(case),
             "notes": case.notes.select_related("author").order_by("-created_at"),
             "review_tasks": case.review_tasks.select_related("assignee"),

@@ -18,13 +18,12 @@ from records.models import (
     Consent,
     Document,
     Patient,
-    ScanStatus,
 )
 from records.scanning import documents_rescan_pending
 
 
 def download_link(document: Document) -> str:
-    if document.status != ScanStatus.CLEAN or document.patient_id is None:
+    if not document.is_downloadable or document.patient_id is None:
         return "—"
     url = reverse("admin:records_document_download", args=[document.public_id])
     return format_html('<a href="{}">{}</a>', url, _("Download"))

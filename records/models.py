@@ -201,6 +201,12 @@ class ScanStatus(models.TextChoices):
     PENDING = "pending", _("Pending scan")
     CLEAN = "clean", _("Clean")
     INFECTED = "infected", _("Infected (quarantined)")
+    # Development only (no CLAMD_ADDRESS outside production): downloadable, with a warning.
+    UNSCANNED = "unscanned", _("Not scanned (no scanner in development)")
+
+
+# What may leave storage: a clean verdict, or development's "no scanner" marking.
+DOWNLOADABLE_STATUSES = frozenset({ScanStatus.CLEAN, ScanStatus.UNSCANNED})
 
 
 # What the portal says about a file's scan. A state added for staff without words here
@@ -274,7 +280,11 @@ class Document(models.Model):
 
     @property
     def is_downloadable(self) -> bool:
-        return self.status == ScanStatus.CLEAN
+        return self.status in DOWNLOADABLE_STATUSES
+
+    @property
+    def is_unscanned(self) -> bool:
+        return self.status == ScanStatus.UNSCANNED
 
     @property
     def status_for_patient(self) -> str:

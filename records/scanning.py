@@ -3,6 +3,10 @@
 No client library: the protocol is a few lines (a command, length-prefixed chunks, a zero
 length, one reply). Anything short of a clear "OK" or "FOUND" from clamd is treated as
 "could not scan", and the document stays pending: scanning fails closed.
+
+Development without a scanner (no CLAMD_ADDRESS, not production) is the one exception:
+documents are marked "not scanned (no scanner in development)" so that `make run` works end
+to end; production refuses to start without CLAMD_ADDRESS (cancerfax/settings.py).
 """
 
 import logging
@@ -79,6 +83,24 @@ def clamd_scan(stream: BinaryIO, *, address: str | None = None) -> ScanResult:
     raise ScannerUnavailable(f"clamd gave no verdict: {text[:100]!r}")
 
 
+def scanner_absent_in_development() -> bool:
+    """No scanner configured, and allowed to be so: development only."""
+    return not settings.CLAMD_ADDRESS and not settings.PRODUCTION
+
+
+def scanner_state() -> str:
+    """For /readyz: "ok", "unavailable", or "absent (development)"."""
+    if scanner_absent_in_development():
+        return "absent (development)"
+    try:
+        with _connect(settings.CLAMD_ADDRESS, timeout=2) as sock:
+            sock.sendall(b"zPING\0")
+            reply = sock.recv(64)
+    except (OSError, ScannerUnavailable):
+        return "unavailable"
+    return "ok" if reply.rstrip(b"\0").strip() == b"PONG" else "unavailable"
+
+
 def coordinator_addresses() -> list[str]:
     users = (
         get_user_model()
@@ -113,6 +135,11 @@ def document_scan(*, document_id: int) -> str:
     document = Document.objects.filter(pk=document_id).first()
     if document is None or document.status != ScanStatus.PENDING:
         return document.status if document else ""
+    if scanner_absent_in_development():
+        Document.objects.filter(pk=document.pk, status=ScanStatus.PENDING).update(
+            status=ScanStatus.UNSCANNED, scan_detail="", scanned_at=timezone.now()
+        )
+        return ScanStatus.UNSCANNED
     storage = storages["private"]
     try:
         with storage.open(document.storage_name, "rb") as stream:

@@ -15,9 +15,29 @@ def test_healthz_answers_without_touching_dependencies(client):
 @pytest.mark.django_db
 def test_readyz_reports_each_dependency(client, settings):
     settings.CELERY_BROKER_URL = ""
+    settings.CLAMD_ADDRESS = ""
     response = client.get("/readyz")
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "checks": {"database": "ok", "storage": "ok"}}
+    assert response.json() == {
+        "status": "ok",
+        "checks": {"database": "ok", "storage": "ok", "scanner": "absent (development)"},
+    }
+
+
+@pytest.mark.django_db
+def test_readyz_is_503_when_the_scanner_does_not_answer(client, settings):
+    settings.CELERY_BROKER_URL = ""
+    settings.CLAMD_ADDRESS = "tcp://127.0.0.1:9"  # discard port: nothing listens
+    response = client.get("/readyz")
+    assert response.status_code == 503
+    assert response.json()["checks"]["scanner"] == "unavailable"
+
+
+@pytest.mark.django_db
+def test_readyz_reports_a_running_scanner_as_ok(client, settings, clamd_address):
+    settings.CELERY_BROKER_URL = ""
+    settings.CLAMD_ADDRESS = clamd_address
+    assert client.get("/readyz").json()["checks"]["scanner"] == "ok"
 
 
 @pytest.mark.django_db

@@ -12,6 +12,7 @@ PROD_ENV = {
     "ALLOWED_HOSTS": "navigator.example.org",
     "DATABASE_URL": "sqlite:///:memory:",
     "EMAIL_HOST": "smtp.example.org",
+    "CLAMD_ADDRESS": "tcp://127.0.0.1:3310",
 }
 
 
@@ -47,3 +48,9 @@ def test_a_malformed_variable_names_itself():
     result = _manage("check", env={"UPLOAD_MAX_FILES": "many"})
     assert result.returncode != 0
     assert "UPLOAD_MAX_FILES must be an integer" in result.stderr
+
+
+def test_production_mode_refuses_to_start_without_a_virus_scanner():
+    result = _manage("check", env={**PROD_ENV, "CLAMD_ADDRESS": ""})
+    assert result.returncode != 0
+    assert "CLAMD_ADDRESS" in result.stderr

@@ -177,3 +177,15 @@ def test_the_admin_history_of_a_case_is_audited_too(coordinator_client, case):
     assert list(AuditEvent.objects.order_by("pk")[before:].values_list("target", flat=True)) == [
         "history"
     ]
+
+
+def test_a_file_not_scanned_in_development_is_offered_with_a_warning(coordinator_client, case):
+    document = make_document(
+        case.patient, category=DocumentCategory.SURGERY, status=ScanStatus.UNSCANNED
+    )
+    html = coordinator_client.get(page_url(case)).content.decode()
+    assert "Not scanned (no scanner in development)" in html
+    assert "were not checked for viruses" in html
+    url = reverse("admin:navigation_case_document", args=[case.pk, document.public_id])
+    assert url in html
+    assert coordinator_client.get(url).status_code == 200

@@ -104,7 +104,7 @@ def test_scanning_twice_changes_nothing(
 
 
 @pytest.mark.parametrize(
-    "address", ["tcp://127.0.0.1:9", "unix:///nonexistent/clamd.ctl", "", "http://clamd"]
+    "address", ["tcp://127.0.0.1:9", "unix:///nonexistent/clamd.ctl", "http://clamd"]
 )
 def test_an_unreachable_scanner_leaves_the_file_pending(
     settings, patient, address, django_capture_on_commit_callbacks
@@ -169,3 +169,45 @@ def test_a_live_worker_scans_after_commit(settings, clamd_address, live_worker, 
     assert wait_for(
         lambda: Document.objects.get(pk=document.pk).status == ScanStatus.INFECTED, timeout=30
     )
+
+
+# --- development without a scanner -------------------------------------------------------
+
+
+@pytest.fixture
+def no_scanner_in_development(settings):
+    settings.CLAMD_ADDRESS = ""
+    settings.PRODUCTION = False
+
+
+def test_without_a_scanner_in_development_a_file_is_marked_not_scanned(
+    no_scanner_in_development, patient
+):
+    document = add(patient, pdf_bytes(), name="report.pdf")
+    document_scan(document_id=document.pk)
+    document.refresh_from_db()
+    assert document.status == ScanStatus.UNSCANNED
+    assert document.get_status_display() == "Not scanned (no scanner in development)"
+    assert document.is_downloadable
+
+
+def test_a_file_not_scanned_in_development_can_be_downloaded(
+    no_scanner_in_development, patient, rf
+):
+    data = pdf_bytes()
+    document = add(patient, data, name="report.pdf")
+    document_scan(document_id=document.pk)
+    document.refresh_from_db()
+    response = document_download_response(
+        document=document, request=rf.get("/"), actor_label="coordinator"
+    )
+    assert b"".join(response.streaming_content) == data
+
+
+def test_in_production_a_missing_scanner_leaves_the_file_pending(settings, patient):
+    settings.CLAMD_ADDRESS = ""
+    settings.PRODUCTION = True
+    document = add(patient, pdf_bytes(), name="report.pdf")
+    assert document_scan(document_id=document.pk) == ScanStatus.PENDING
+    document.refresh_from_db()
+    assert not document.is_downloadable

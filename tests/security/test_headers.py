@@ -169,6 +169,7 @@ def test_production_mode_adds_hsts_and_secure_host_only_cookies(tmp_path):
         PRIVATE_STORAGE_ROOT=str(tmp_path / "private"),
         STATIC_ROOT=str(tmp_path / "static"),
         EMAIL_HOST="smtp.example.org",
+        CLAMD_ADDRESS=os.environ.get("CLAMD_ADDRESS") or "tcp://127.0.0.1:3310",
         CELERY_BROKER_URL="",
         REDIS_URL="",
     )
