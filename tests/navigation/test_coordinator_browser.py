@@ -50,15 +50,12 @@ def test_a_coordinator_works_the_case_and_the_patient_sees_the_request(
     refused = []
     page.on("console", lambda msg: "Refused" in msg.text and refused.append(msg.text))
 
-    # Sign in to the admin: password first, then the device it offers and a current code.
+    # Sign in to the admin in one step: username, password and a current code.
     page.goto("/admin/login/?next=/admin/navigation/case/")
-    page.fill("#id_username", coordinator.username)
-    page.fill("#id_password", STAFF_PASSWORD)
-    page.click("input[type=submit]")
-    page.select_option("#id_otp_device", device.persistent_id)
-    page.fill("#id_password", STAFF_PASSWORD)
-    page.fill("#id_otp_token", current_code(device))
-    page.click("input[type=submit]")
+    page.get_by_label("Username").fill(coordinator.username)
+    page.get_by_label("Password").fill(STAFF_PASSWORD)
+    page.get_by_label("Six-digit code").fill(current_code(device))
+    page.get_by_role("button", name="Sign in").click()
     page.wait_for_url(re.compile(r"/admin/navigation/case/$"))
 
     # Find the new case in the queue and open it.
