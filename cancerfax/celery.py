@@ -1,6 +1,7 @@
 import os
 
 from celery import Celery
+from celery.signals import worker_ready
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cancerfax.settings")
 
@@ -18,3 +19,19 @@ def worker_heartbeat(token: str) -> None:
     from django.core.cache import cache
 
     cache.set(f"worker-heartbeat:{token}", socket.gethostname(), timeout=300)
+
+
+@app.task(name="cancerfax.heartbeat", ignore_result=True)
+def heartbeat() -> None:
+    """Sent by beat, run by a worker: the worker's heartbeat proves the whole path from beat
+    through the broker to a worker that consumes."""
+    from cancerfax.tasking import heartbeat as stamp
+
+    stamp("worker")
+
+
+@worker_ready.connect
+def _worker_ready(**kwargs) -> None:
+    from cancerfax.tasking import heartbeat as stamp
+
+    stamp("worker")

@@ -65,3 +65,25 @@ def readyz(request: HttpRequest) -> JsonResponse:
         {"status": "ok" if ready else "unavailable", "checks": results},
         status=200 if ready else 503,
     )
+
+
+@require_GET
+@never_cache
+def readyz_worker(request: HttpRequest) -> JsonResponse:
+    """For the orchestrator: are the worker, beat and the reconciler alive? 503 names the
+    stale one. Without a broker, tasks run inside the web process: nothing to watch."""
+    if not settings.CELERY_BROKER_URL:
+        return JsonResponse({"status": "ok", "checks": {"worker": "in-process"}})
+    from cancerfax.tasking import heartbeats_status
+
+    try:
+        results = heartbeats_status()
+    except Exception as exc:  # the heartbeats live in the database
+        logger.warning("worker readiness unknown: %s", type(exc).__name__)
+        connection.close_if_unusable_or_obsolete()
+        results = {"database": "unavailable"}
+    ready = all(value == "ok" for value in results.values())
+    return JsonResponse(
+        {"status": "ok" if ready else "unavailable", "checks": results},
+        status=200 if ready else 503,
+    )

@@ -23,3 +23,17 @@ class UserSession(AbstractBaseSession):
         from cancerfax.session_store import SessionStore
 
         return SessionStore
+
+
+class Heartbeat(models.Model):
+    """The last sign of life of a background component: the worker, beat, the reconciler.
+
+    In the database rather than in Redis, so a broker outage shows as a stale worker
+    instead of hiding the evidence with it.
+    """
+
+    name = models.CharField(max_length=40, primary_key=True)
+    beat_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.name} at {self.beat_at:%Y-%m-%d %H:%M:%S}"

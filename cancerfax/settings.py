@@ -279,28 +279,67 @@ CELERY_TIMEZONE = TIME_ZONE
 # Only the prefork pool (the worker's default) enforces these limits and keeps a crash in a
 # file parser to one child, so the worker stays on it: a threads or solo pool would start a
 # review task only ~0.5-1 ms sooner (bench measure 5).
-CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 15 * 60)
-CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 14 * 60)
+#
+# Time limits and the visibility timeout are chosen together. A task is acknowledged only
+# when it finishes (acks late), so a SIGKILLed worker's task stays "unacknowledged" in Redis
+# and is handed to another worker once it is older than the visibility timeout; the worker
+# looks for such tasks every `unacked_restore_interval` seconds. So a killed review resumes
+# within visibility timeout + restore interval (3 min + 10 s by default). The visibility
+# timeout must stay longer than the hard time limit (or a slow task still running would be
+# handed out a second time) and longer than the longest retry countdown (a task waiting for
+# its retry is held unacknowledged too). Every task is also idempotent, so an early
+# redelivery costs work, never a duplicate.
+CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 150)
+CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 120)
+CELERY_VISIBILITY_TIMEOUT = env_int("CELERY_VISIBILITY_TIMEOUT", 180)
+CELERY_UNACKED_RESTORE_INTERVAL = env_int("CELERY_UNACKED_RESTORE_INTERVAL", 10)
+# Infrastructure errors (database, broker, storage, mail, scanner) are retried with
+# exponential backoff and jitter up to this many seconds apart, this many times (about
+# six minutes in all), then alerted (cancerfax.tasking.ResilientTask).
+TASK_RETRY_BACKOFF_MAX = env_int("TASK_RETRY_BACKOFF_MAX", 60)
+TASK_MAX_RETRIES = env_int("TASK_MAX_RETRIES", 10)
 # A task is acknowledged only when it finishes, and given back when its worker dies, so a
 # killed worker never loses one; tasks are idempotent so a redelivery is harmless.
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-# Longer than the longest task: Redis redelivers unacknowledged tasks after this.
 CELERY_BROKER_TRANSPORT_OPTIONS = {
-    "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", CELERY_TASK_TIME_LIMIT + 15 * 60),
+    "visibility_timeout": CELERY_VISIBILITY_TIMEOUT,
+    "unacked_restore_interval": CELERY_UNACKED_RESTORE_INTERVAL,
+    # Scan for unacknowledged tasks on every interval, not on every tenth.
+    "unacked_restore_throttle": 1,
     "socket_connect_timeout": 2,
     "socket_timeout": 5,
 }
+# The worker and beat reconnect to the broker forever: a Redis restart must never stop
+# them. Publishing from a web request fails fast through its own connections instead
+# (cancerfax.tasking.publish: one attempt, 1 s timeouts); the outbox and the periodic
+# rescans keep what was not taken.
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-# Publishing must fail fast when Redis is down: the outbox keeps the work.
-CELERY_BROKER_CONNECTION_MAX_RETRIES = env_int("CELERY_BROKER_CONNECTION_MAX_RETRIES", 1)
+CELERY_BROKER_CONNECTION_RETRY = True
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
 CELERY_TASK_PUBLISH_RETRY = False
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_WORKER_SEND_TASK_EVENTS = False
+# A web process that found the broker down skips it for this many seconds.
+BROKER_FAILURE_PAUSE = env_int("BROKER_FAILURE_PAUSE", 5)
+# Beat stamps its heartbeat on its own ticks (cancerfax.tasking.HeartbeatScheduler) and
+# sends the worker's every HEARTBEAT_INTERVAL_SECONDS; /readyz/worker calls one older than
+# HEARTBEAT_STALE_SECONDS stale.
+CELERY_BEAT_SCHEDULER = "cancerfax.tasking:HeartbeatScheduler"
+HEARTBEAT_INTERVAL_SECONDS = env_int("HEARTBEAT_INTERVAL_SECONDS", 30)
+HEARTBEAT_STALE_SECONDS = env_int("HEARTBEAT_STALE_SECONDS", 120)
+# The reconciler (navigation.reconcile): re-sends reviews sent but not done after the
+# grace period, and finds open cases without a review whatever the outbox says.
+RECONCILE_INTERVAL_SECONDS = env_int("RECONCILE_INTERVAL_SECONDS", 60)
+RECONCILE_GRACE_SECONDS = env_int("RECONCILE_GRACE_SECONDS", 300)
 # Periodic work (celery beat). Every task is idempotent, so an overlap is harmless.
 CELERY_BEAT_SCHEDULE: dict = {
-    "sweep-outbox": {"task": "navigation.sweep_outbox", "schedule": 60.0},
+    "heartbeat": {"task": "cancerfax.heartbeat", "schedule": float(HEARTBEAT_INTERVAL_SECONDS)},
+    "reconcile-reviews": {
+        "task": "navigation.reconcile_reviews",
+        "schedule": float(RECONCILE_INTERVAL_SECONDS),
+    },
     "remind-overdue-reviews": {"task": "navigation.remind_overdue_reviews", "schedule": 900.0},
     "rescan-pending-documents": {"task": "records.rescan_pending_documents", "schedule": 300.0},
     "expire-upload-drafts": {"task": "records.expire_upload_drafts", "schedule": 86400.0},
@@ -420,7 +459,7 @@ if PRODUCTION:
     SECURE_HSTS_PRELOAD = True
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
-    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^readyz/worker$"]
     # __Host- cookies: HTTPS only, this host only, whole site; no subdomain can plant one.
     SESSION_COOKIE_NAME = "__Host-sessionid"
     CSRF_COOKIE_NAME = "__Host-csrftoken"

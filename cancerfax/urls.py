@@ -6,6 +6,7 @@ from cancerfax import health
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
+    path("readyz/worker", health.readyz_worker, name="readyz_worker"),
     path("admin/", admin.site.urls),
     path("", include("navigation.urls")),
     path("", include("records.urls")),

@@ -111,7 +111,11 @@ class CaseEvent(models.Model):
 class Outbox(models.Model):
     """Work to hand to the broker, written in the same transaction as the case.
 
-    Sent rows are marked; the sweeper re-sends what the broker never took.
+    "Sent" is delivery: the broker took the task. "Done" is completion: the work is
+    recorded (for a case review, its review task row exists), set in the transaction that
+    records it. The reconciler sends unsent rows, re-sends rows sent but not done after a
+    grace period (a broker that lost its data, a task that gave up), and finds open cases
+    without a review whatever their row says.
     """
 
     class Kind(models.TextChoices):
@@ -121,6 +125,7 @@ class Outbox(models.Model):
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="outbox")
     created_at = models.DateTimeField(auto_now_add=True)
     sent_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    done_at = models.DateTimeField(null=True, blank=True, db_index=True)
     attempts = models.PositiveSmallIntegerField(default=0)
     # A publisher claims a row by a conditional UPDATE of this lease, so two sweepers (or a
     # sweeper and the after-commit publish) never hand the same row to the broker at once.

@@ -18,9 +18,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from navigation import eligibility
-from navigation.models import Case, RecordsRequest, ReviewTask
+from navigation.models import Case, Outbox, RecordsRequest, ReviewTask
 from navigation.roles import COORDINATORS
-from navigation.services import case_event_record, missing_record_labels
+from navigation.services import case_event_record, missing_record_labels, outbox_done
 from records.models import ClinicalProfile, DocumentCategory, ScanStatus
 
 logger = logging.getLogger(__name__)
@@ -161,6 +161,9 @@ def case_review_open(*, case_id: int, now: datetime | None = None) -> ReviewTask
         if case is None:
             logger.info("case %s no longer exists; nothing to review", case_id)
             return None
+        # Done when the review task row exists, or when no review is due any more; the
+        # outbox row is marked in this same transaction.
+        outbox_done(case=case, kind=Outbox.Kind.OPEN_CASE_REVIEW, now=now)
         if case.is_closed:
             # Withdrawn before the task ran: nobody should be asked to review it.
             return None

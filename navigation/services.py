@@ -14,7 +14,6 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
-from kombu import Connection
 
 from navigation.models import (
     CLOSED_STATUSES,
@@ -33,14 +32,6 @@ logger = logging.getLogger(__name__)
 
 # How long a publisher holds an outbox row before another may try it again.
 OUTBOX_LEASE = timedelta(minutes=2)
-# A publisher's broker connection: no reconnect retries and short socket timeouts, so a dead
-# or hung Redis costs a submission about a second at most (the outbox keeps the work).
-PUBLISH_TRANSPORT_OPTIONS = {"max_retries": 0, "socket_connect_timeout": 1, "socket_timeout": 1}
-# How long a publish waits for a free producer when every pooled one is busy.
-PUBLISH_TIMEOUT = 1.0
-# The pools' keys, one per broker address: never connected themselves, kept so that a
-# publish does not parse the address again.
-_publisher_connections: dict[str, Connection] = {}
 
 S = CaseStatus
 # Allowed moves. Any open case may be withdrawn or found not suitable; the rest follow the
@@ -94,7 +85,9 @@ def case_open(*, patient: Patient) -> Case:
     return case
 
 
-def outbox_publish(*, outbox: Outbox, now: datetime | None = None) -> bool:
+def outbox_publish(
+    *, outbox: Outbox, now: datetime | None = None, sent_before: datetime | None = None
+) -> bool:
     """Hand one outbox row's task to the broker. True when it was sent by this call.
 
     The row is claimed first with a conditional UPDATE, so two publishers never send it at
@@ -102,12 +95,16 @@ def outbox_publish(*, outbox: Outbox, now: datetime | None = None) -> bool:
     raises: it runs after commit, inside the patient's request. Only the row's key, kind and
     case are read from `outbox`, and they never change, so the caller's copy is as good as a
     fresh read: the claim is the only statement before the publish.
+
+    A row is claimed when it was never sent, or (`sent_before`, for the reconciler) when it
+    was sent before that time and its work is still not done: the broker took it, but it
+    never came to anything (a lost broker, a task that gave up).
     """
     now = now or timezone.now()
-    claimed = (
-        Outbox.objects.filter(pk=outbox.pk, sent_at__isnull=True)
-        .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
-        .update(claimed_until=now + OUTBOX_LEASE, attempts=F("attempts") + 1)
+    rows = Outbox.objects.filter(pk=outbox.pk, done_at__isnull=True)
+    rows = rows.filter(sent_at__lt=sent_before) if sent_before else rows.filter(sent_at=None)
+    claimed = rows.filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now)).update(
+        claimed_until=now + OUTBOX_LEASE, attempts=F("attempts") + 1
     )
     if not claimed:
         return False
@@ -115,47 +112,45 @@ def outbox_publish(*, outbox: Outbox, now: datetime | None = None) -> bool:
 
 
 def _outbox_send(*, outbox: Outbox) -> bool:
-    """Publish a row this caller has claimed; mark it sent, or release it for the sweeper."""
+    """Publish a row this caller has claimed; mark it sent, or release it for the sweeper.
+
+    "Sent" is delivery only: the row is done when its work is (`outbox_done`)."""
     try:
         _publish(kind=outbox.kind, case_id=outbox.case_id)
     except Exception:
         # The broker is unreachable (or refused): keep the row unsent, free for the sweeper.
-        logger.warning("outbox %s not sent; the sweeper will retry", outbox.pk, exc_info=True)
-        Outbox.objects.filter(pk=outbox.pk, sent_at__isnull=True).update(claimed_until=None)
+        logger.warning("outbox %s not sent; the reconciler will retry", outbox.pk, exc_info=True)
+        Outbox.objects.filter(pk=outbox.pk, done_at__isnull=True).update(
+            sent_at=None, claimed_until=None
+        )
         return False
     Outbox.objects.filter(pk=outbox.pk).update(sent_at=timezone.now(), claimed_until=None)
     return True
 
 
 def _publish(*, kind: str, case_id: int) -> None:
-    from kombu.pools import producers
-
-    from cancerfax.celery import app as celery_app
+    from cancerfax.tasking import publish
     from navigation import tasks
 
     task = {Outbox.Kind.OPEN_CASE_REVIEW: tasks.open_case_review}[kind]
-    if celery_app.conf.task_always_eager:
-        task.apply_async(args=[case_id])
-        return
-    # Producers and their connections are pooled per broker address (read from settings at
-    # call time), so a publish is one LPUSH on an open connection rather than a connect and
-    # a declare each time. Publishing must still fail fast when Redis is down, inside the
-    # patient's request: the publisher's connections connect and answer within short
-    # timeouts and are never retried; the outbox row keeps the work for the sweeper.
-    url = settings.CELERY_BROKER_URL or ""
-    if (connection := _publisher_connections.get(url)) is None:
-        connection = _publisher_connections[url] = celery_app.connection_for_write(
-            url or None, transport_options=PUBLISH_TRANSPORT_OPTIONS
-        )
-    with producers[connection].acquire(block=True, timeout=PUBLISH_TIMEOUT) as producer:
-        task.apply_async(args=[case_id], producer=producer, retry=False)
+    # One attempt on short timeouts, so a dead or hung Redis costs the patient's request
+    # about a second at most; the outbox row keeps the work.
+    publish(task, [case_id])
+
+
+def outbox_done(*, case: Case, kind: str, now: datetime | None = None) -> None:
+    """The row's work is recorded: it is done, and no reconciler sends it again. Call it in
+    the transaction that records the work."""
+    Outbox.objects.filter(case=case, kind=kind, done_at__isnull=True).update(
+        done_at=now or timezone.now(), claimed_until=None
+    )
 
 
 def outbox_sweep(*, now: datetime | None = None, limit: int = 500) -> int:
-    """Re-send outbox rows the broker never took. Returns how many were sent."""
+    """Send outbox rows the broker never took. Returns how many were sent."""
     now = now or timezone.now()
     pending = (
-        Outbox.objects.filter(sent_at__isnull=True)
+        Outbox.objects.filter(sent_at__isnull=True, done_at__isnull=True)
         .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
         .order_by("created_at")
         .only("kind", "case")[:limit]

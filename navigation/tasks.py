@@ -2,8 +2,10 @@
 
 from celery import shared_task
 
+from cancerfax.tasking import ResilientTask
 
-@shared_task(name="navigation.open_case_review")
+
+@shared_task(name="navigation.open_case_review", base=ResilientTask)
 def open_case_review(case_id: int) -> None:
     from navigation.review import case_review_open
 
@@ -15,6 +17,14 @@ def sweep_outbox() -> int:
     from navigation.services import outbox_sweep
 
     return outbox_sweep()
+
+
+@shared_task(name="navigation.reconcile_reviews")
+def reconcile_reviews() -> int:
+    """For beat. Not retried: the next run, a minute later, is the retry."""
+    from navigation.reconcile import reviews_reconcile
+
+    return reviews_reconcile().total
 
 
 @shared_task(name="navigation.remind_overdue_reviews")
@@ -31,7 +41,7 @@ def rescreen_open_cases() -> int:
     return cases_rescreen()
 
 
-@shared_task(name="navigation.build_oncology_summary")
+@shared_task(name="navigation.build_oncology_summary", base=ResilientTask)
 def build_oncology_summary(case_id: int) -> None:
     from navigation.summary import summary_build
 
@@ -52,7 +62,7 @@ def refresh_missing_records() -> int:
     return cases_missing_records_refresh()
 
 
-@shared_task(name="navigation.send_portal_signin_link")
+@shared_task(name="navigation.send_portal_signin_link", base=ResilientTask)
 def send_portal_signin_link(request_id: int) -> bool:
     from navigation.portal import portal_signin_request_handle
 

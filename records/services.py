@@ -172,12 +172,12 @@ def _store(
 
 
 def _enqueue_scan(document_id: int) -> None:
+    from cancerfax.tasking import enqueue
     from records.tasks import scan_document
 
-    try:
-        scan_document.delay(document_id)
-    except Exception as exc:  # noqa: BLE001 - broker down: the periodic rescan catches up
-        logger.warning("scan of document %s not queued: %s", document_id, exc.__class__.__name__)
+    # Fails fast when the broker is down (no wait inside the patient's request): the
+    # document stays pending and the periodic rescan queues it again.
+    enqueue(scan_document, document_id, what=f"scan of document {document_id}")
 
 
 # --- the draft of a submission -----------------------------------------------------------

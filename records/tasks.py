@@ -2,11 +2,12 @@
 
 from celery import shared_task
 
+from cancerfax.tasking import ResilientTask
 from records.scanning import document_scan, documents_rescan_pending
 from records.services import drafts_expire
 
 
-@shared_task(name="records.scan_document", ignore_result=True)
+@shared_task(name="records.scan_document", base=ResilientTask, ignore_result=True)
 def scan_document(document_id: int) -> None:
     """Scan one document; a document that is no longer pending is left alone."""
     document_scan(document_id=document_id)

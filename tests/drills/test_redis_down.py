@@ -30,6 +30,7 @@ def test_a_broker_outage_during_a_burst_loses_and_duplicates_nothing(
     drill_redis, drill_database, coordinator, drill_scratch, settings
 ):
     settings.SUBMIT_RATE_LIMIT = 1000  # one test client is the whole burst
+    settings.BROKER_FAILURE_PAUSE = 0  # try the broker again as soon as it is back
     worker = start_worker(
         name="steady",
         broker_url=drill_redis.url,
