@@ -15,6 +15,7 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from cancerfax.security import rate_limited
@@ -31,6 +32,7 @@ from records.models import UploadDraft
 from records.phones import national_examples
 from records.selectors import upload_fields_context
 from records.services import draft_add_files, draft_for_request, patient_submit
+from records.uploads import files_overflow_message, files_overflowed
 
 logger = logging.getLogger(__name__)
 
@@ -82,6 +84,8 @@ def submit(request: HttpRequest) -> HttpResponse:
             # Without JavaScript the files come with the form: keep them in the draft before
             # anything else is checked, so a mistake elsewhere does not lose them.
             _stored, refused = draft_add_files(request=request)
+        if files_overflowed(request):
+            refused.append((_("Your documents"), files_overflow_message()))
         forms_valid = all([contact.is_valid(), profile.is_valid(), consent.is_valid()])
         # Only complete submissions count: correcting a mistake never uses up the budget.
         limited = (

@@ -45,6 +45,7 @@ from records.services import (
     document_add_to_patient,
     document_download_response,
 )
+from records.uploads import files_overflow_message, files_overflowed
 from records.validation import FileRefused
 
 logger = logging.getLogger(__name__)
@@ -370,6 +371,8 @@ def portal_upload(request: HttpRequest, reference: str) -> HttpResponse:
         context = _case_context(request, case, upload_form=form, upload_errors=errors)
         return render(request, "navigation/portal_case.html", context, status=400)
     added = 0
+    if files_overflowed(request):
+        errors.append(files_overflow_message())
     for upload in files:
         try:
             document_add_to_patient(

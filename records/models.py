@@ -266,6 +266,9 @@ class Document(models.Model):
 
     objects = DocumentQuerySet.as_manager()
 
+    # Not stored: set by the upload services when the same bytes were already there.
+    duplicate = False
+
     class Meta:
         ordering = ["category", "uploaded_at"]
         constraints = [

@@ -6,9 +6,7 @@ Others call these: the intake view (`patient_submit`, `draft_*`), the portal
 
 import hashlib
 import logging
-import re
 import tempfile
-import unicodedata
 import uuid
 from datetime import timedelta
 from typing import Any, BinaryIO
@@ -24,12 +22,14 @@ from django.utils.translation import gettext as _
 
 from records.audit import audit_record
 from records.consent import CONSENT_TEXTS, consent_text_sha256
+from records.filenames import display_name, stored_name
 from records.models import (
     AuditEvent,
     ClinicalProfile,
     Consent,
     Document,
     DocumentCategory,
+    DocumentQuerySet,
     Patient,
     UploadDraft,
 )
@@ -85,19 +85,9 @@ class DocumentUnavailable(Exception):
 
 # --- names ------------------------------------------------------------------------------
 
-_UNSAFE = re.compile(r'[\x00-\x1f\x7f<>:"/\\|?*]+')
-
-
-def clean_original_name(name: str | None) -> str:
-    """The name the file had on the patient's computer, made harmless to display."""
-    name = unicodedata.normalize("NFC", name or "")
-    name = re.split(r"[/\\]", name)[-1]
-    name = _UNSAFE.sub("_", name)
-    name = " ".join(name.split()).strip(". ")
-    if len(name) > 120:
-        stem, dot, ext = name.rpartition(".")
-        name = (stem[:110] + dot + ext[:9]) if dot and len(ext) <= 9 else name[:120]
-    return name or "document"
+# The name the file had on the patient's computer, made harmless to display (the views show
+# it beside a refusal, before the content is known).
+clean_original_name = display_name
 
 
 # --- storing one file --------------------------------------------------------------------
@@ -129,34 +119,44 @@ def _store(
     upload: UploadedFile,
     category: str,
     owner: dict[str, Any],
+    already: DocumentQuerySet,
     budget_files: int,
     budget_bytes: int,
 ) -> Document:
-    """Check, store and register one upload; FileRefused leaves nothing behind."""
+    """Check, store and register one upload; FileRefused leaves nothing behind.
+
+    The same bytes sent again to the same owner (`already`: their documents) are not
+    stored twice: the document they already have comes back with `duplicate` set.
+    """
     streamed = _as_streamed(upload)
     try:
         if streamed.refused:
             raise FileRefused(streamed.refused)
         if category not in DocumentCategory.values:
             raise FileRefused(_("Please choose what kind of document this is."))
-        if budget_files < 1:
-            raise FileRefused(too_many_files_message())
-        if streamed.size > budget_bytes:
-            raise FileRefused(submission_too_large_message())
+        given = display_name(upload.name)
         try:
-            inspection = inspect_file(streamed.temporary_file_path(), category)
+            inspection = inspect_file(streamed.temporary_file_path(), category, name=given)
         except FileRefused:
             raise
         except Exception as exc:  # noqa: BLE001 - a parser crash is a refusal, not a 500
             logger.warning("file inspection failed: %s", exc.__class__.__name__)
             raise FileRefused(DAMAGED) from None
+        existing = already.filter(sha256=streamed.sha256).first()
+        if existing is not None:
+            existing.duplicate = True
+            return existing
+        if budget_files < 1:
+            raise FileRefused(too_many_files_message())
+        if streamed.size > budget_bytes:
+            raise FileRefused(submission_too_large_message())
         storage = storages["private"]
         storage_name = storage.save(f"documents/{uuid.uuid4().hex}", streamed)
         try:
             document = Document.objects.create(
                 **owner,
                 category=category,
-                original_name=clean_original_name(upload.name),
+                original_name=stored_name(given, inspection.kind),
                 storage_name=storage_name,
                 size=streamed.size,
                 sha256=streamed.sha256,
@@ -232,6 +232,7 @@ def draft_file_add(*, draft: UploadDraft, category: str, upload: UploadedFile) -
         upload=upload,
         category=category,
         owner={"draft": draft},
+        already=Document.objects.in_draft(draft),
         budget_files=settings.UPLOAD_MAX_FILES - count,
         budget_bytes=settings.UPLOAD_MAX_SUBMISSION_BYTES - size,
     )
@@ -317,6 +318,7 @@ def document_add_to_patient(
         upload=upload,
         category=category,
         owner={"patient": patient, "uploaded_by_staff": uploaded_by_staff},
+        already=Document.objects.filter(patient=patient),
         # Per-file limits always hold; the count keeps a runaway portal from filling disk.
         budget_files=settings.UPLOAD_MAX_FILES * 5 - count,
         budget_bytes=settings.UPLOAD_MAX_SUBMISSION_BYTES * 5 - size,

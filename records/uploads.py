@@ -13,12 +13,27 @@ from typing import Any
 
 from django.conf import settings
 from django.core.files.uploadedfile import TemporaryUploadedFile
-from django.core.files.uploadhandler import FileUploadHandler
+from django.core.files.uploadhandler import FileUploadHandler, StopUpload
 from django.http import HttpRequest
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 
 DRAFT_SESSION_KEY = "records_upload_draft"
+# Set on the request when it carried more files than Django parses (see new_file).
+FILES_OVERFLOW_ATTR = "records_files_overflow"
+
+
+def files_overflowed(request: HttpRequest) -> bool:
+    """True when the request carried more files than Django takes in one request; the
+    files and fields after the last one taken were not read."""
+    return bool(getattr(request, FILES_OVERFLOW_ATTR, False))
+
+
+def files_overflow_message() -> str:
+    return _(
+        "You chose more files than we can take in one go, so the last ones were not "
+        "received. Please send at most %(n)d files at a time."
+    ) % {"n": settings.UPLOAD_MAX_FILES}
 
 
 @dataclass
@@ -85,6 +100,17 @@ class StreamingUploadHandler(FileUploadHandler):
         self.budget: UploadBudget | None = None
 
     def new_file(self, *args: Any, **kwargs: Any) -> None:
+        self.files_seen = getattr(self, "files_seen", 0) + 1
+        limit = settings.DATA_UPLOAD_MAX_NUMBER_FILES
+        if limit is not None and self.files_seen >= limit and self.request is not None:
+            # Django refuses the whole request at the file after this one (TooManyFilesSent),
+            # throwing away every typed answer with it. Stop here instead: what was read so
+            # far (the answers typed before the documents) stays, and the view can say why.
+            setattr(self.request, FILES_OVERFLOW_ATTR, True)
+            # The parser closes `self.file` on StopUpload: that is the previous, complete
+            # file, which the view still needs.
+            self.__dict__.pop("file", None)
+            raise StopUpload(connection_reset=False)
         super().new_file(*args, **kwargs)
         if self.budget is None:
             # Read lazily: only requests that carry files pay for the draft lookup.

@@ -5,7 +5,9 @@ raises `FileRefused` with a reason a patient can read. The checks run on the tem
 copy, before anything reaches private storage, so a refused file leaves nothing behind.
 """
 
+import re
 import stat
+import struct
 import warnings
 import zipfile
 from dataclasses import dataclass
@@ -19,6 +21,7 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 from PIL import Image
 
+from records.filenames import name_problem
 from records.models import DocumentCategory
 
 
@@ -126,8 +129,9 @@ def _read_ends(fh: BinaryIO, size: int) -> tuple[bytes, bytes]:
     return head, tail
 
 
-def inspect_file(path: str | Path, category: str) -> Inspection:
-    """Decide what the file at `path` is and whether `category` accepts it."""
+def inspect_file(path: str | Path, category: str, name: str | None = None) -> Inspection:
+    """Decide what the file at `path` is and whether `category` accepts it; with `name`
+    (already through `filenames.display_name`), also whether that name fits the content."""
     path = Path(path)
     size = path.stat().st_size
     if size == 0:
@@ -158,6 +162,8 @@ def inspect_file(path: str | Path, category: str) -> Inspection:
         raise
     except Exception:  # noqa: BLE001 - a parser's crash on a file is a broken file
         raise FileRefused(DAMAGED) from None
+    if name is not None and (problem := name_problem(name, kind)):
+        raise FileRefused(problem)
     return Inspection(kind=kind, content_type=CONTENT_TYPES[kind])
 
 
@@ -244,9 +250,26 @@ def _refuse_pdf(what: str) -> FileRefused:
     )
 
 
-def _check_pdf(path: Path, kind: str, tail: bytes) -> None:
-    if b"%%EOF" not in tail[-1024:]:
+# The end of a complete PDF: `startxref`, the offset of the last cross-reference section,
+# and `%%EOF` as the last line. A `%%EOF` anywhere else (inside page text, say) is not one.
+_PDF_TRAILER = re.compile(rb"startxref[\r\n\t ]+(\d{1,15})[\r\n\t ]+%%EOF[\r\n\t ]*\Z")
+_PDF_XREF_AT = re.compile(rb"(?:xref|\d{1,10}[\r\n\t ]+\d{1,5}[\r\n\t ]+obj)")
+
+
+def _check_pdf_trailer(path: Path, tail: bytes) -> None:
+    """A lenient reader rebuilds a PDF whose end is missing; we want the whole file."""
+    found = _PDF_TRAILER.search(tail)
+    if found is None:
         raise FileRefused(DAMAGED)
+    offset = int(found.group(1))
+    with path.open("rb") as fh:
+        fh.seek(offset)
+        if offset >= path.stat().st_size or not _PDF_XREF_AT.match(fh.read(64)):
+            raise FileRefused(DAMAGED)
+
+
+def _check_pdf(path: Path, kind: str, tail: bytes) -> None:
+    _check_pdf_trailer(path, tail)
     try:
         pdf = pikepdf.open(path, attempt_recovery=False)
     except pikepdf.PasswordError:
@@ -289,11 +312,37 @@ def _walk_pdf_object(obj: pikepdf.Object, depth: int = 0) -> None:
             _walk_pdf_object(child, depth + 1)
 
 
+_PDF_URI_SCHEMES = {"http", "https", "mailto"}
+_URI_SCHEME = re.compile(r"^([a-z][a-z0-9+.-]*):", re.IGNORECASE)
+
+
+def _check_pdf_uri(value: object) -> None:
+    """A link may open a web page or write an email; nothing else (javascript:, file:,
+    smb:, a custom app's scheme, a relative path resolved against the file's folder)."""
+    if isinstance(value, (pikepdf.String, str)):
+        text = str(value)  # pikepdf decodes PDFDocEncoding and UTF-16 alike
+    else:
+        raise _refuse_pdf(_("a link whose address is not a web address"))
+    # Readers skip leading blanks and control characters ("\x01javascript:…").
+    text = "".join(c for c in text if c > " ").strip()
+    scheme = _URI_SCHEME.match(text)
+    if scheme is None or scheme.group(1).lower() not in _PDF_URI_SCHEMES:
+        if scheme is not None and scheme.group(1).lower() == "javascript":
+            raise _refuse_pdf(_("JavaScript"))
+        raise _refuse_pdf(_("a link whose address is not a web address"))
+
+
 def _check_pdf_dictionary(obj: pikepdf.Object) -> None:
     keys = set(obj.keys())
     action = obj.get("/S")
     if isinstance(action, pikepdf.Name) and str(action) in _PDF_BAD_ACTIONS:
         raise _refuse_pdf(_PDF_BAD_ACTIONS[str(action)])
+    if action == pikepdf.Name.URI or "/URI" in keys:
+        uri = obj.get("/URI")
+        if not isinstance(uri, pikepdf.Dictionary):  # a catalog's /URI holds only /Base
+            _check_pdf_uri(uri)
+        elif "/Base" in uri:
+            _check_pdf_uri(uri.get("/Base"))
     opener = obj.get("/OpenAction")
     if isinstance(opener, pikepdf.Dictionary):
         what = {**_PDF_BAD_ACTIONS, **_PDF_OPENING_ACTIONS}.get(str(opener.get("/S")))
@@ -318,7 +367,33 @@ _PIL_FORMATS = {JPEG: "JPEG", PNG: "PNG", TIFF: "TIFF"}
 _PNG_END = b"\x00\x00\x00\x00IEND\xaeB`\x82"
 
 
+def _check_tiff_chain(path: Path) -> None:
+    """Follow the chain of image directories: Pillow stops quietly at a loop or at a
+    directory that lies outside the file, which is a broken file (or a trap) to us."""
+    size = path.stat().st_size
+    with path.open("rb") as fh:
+        order = "<" if fh.read(2) == b"II" else ">"
+        fh.seek(4)
+        (offset,) = struct.unpack(order + "I", fh.read(4))
+        seen: set[int] = set()
+        while offset:
+            if offset in seen or offset % 2 or offset < 8 or offset + 2 > size:
+                raise FileRefused(DAMAGED)
+            if len(seen) >= MAX_TIFF_FRAMES:
+                raise FileRefused(_("This image has too many pages."))
+            seen.add(offset)
+            fh.seek(offset)
+            (entries,) = struct.unpack(order + "H", fh.read(2))
+            end = offset + 2 + entries * 12
+            if entries == 0 or end + 4 > size:
+                raise FileRefused(DAMAGED)
+            fh.seek(end)
+            (offset,) = struct.unpack(order + "I", fh.read(4))
+
+
 def _check_image(path: Path, kind: str, tail: bytes) -> None:
+    if kind == TIFF:
+        _check_tiff_chain(path)
     if kind == PNG and not tail.endswith(_PNG_END):
         raise FileRefused(_png_or_jpeg_end(tail, _PNG_END))
     if kind == JPEG:
@@ -477,6 +552,17 @@ def _check_zip(path: Path, kind: str, tail: bytes) -> None:
 def _check_zip_entry_header(info: zipfile.ZipInfo, max_ratio: int) -> None:
     name = info.filename
     parts = PurePosixPath(name.replace("\\", "/")).parts
+    # An imaging CD nests five or six folders deep (DICOM/PAT/STUDY/SERIES/IMAGE); far
+    # deeper or longer paths break unpacking tools on the coordinators' machines.
+    if (
+        len(parts) > _limit("UPLOAD_ZIP_MAX_DEPTH", 12)
+        or len(name.encode()) > _limit("UPLOAD_ZIP_MAX_PATH", 255)
+        or any(len(part.encode()) > 128 for part in parts)
+    ):
+        raise FileRefused(
+            _("The archive contains a file path that is too deep or too long (%(name)s).")
+            % {"name": name[:80]}
+        )
     if (
         name.startswith(("/", "\\"))
         or (len(name) > 1 and name[1] == ":")

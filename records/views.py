@@ -71,6 +71,12 @@ def upload_create(request: HttpRequest) -> JsonResponse:
         return JsonResponse(
             {"error": refused.reason, "name": clean_original_name(upload.name)}, status=400
         )
+    if document.duplicate:
+        # The same bytes are already in this submission: recognised, not stored again.
+        body = document_json(document)
+        body["duplicate"] = True
+        body["notice"] = _("You already added this file; it is kept once.")
+        return JsonResponse(body, status=200)
     return JsonResponse(document_json(document), status=201)
 
 

@@ -144,7 +144,11 @@
       } catch (e) {
         reply = null;
       }
-      if (xhr.status === 201 && reply) {
+      if (xhr.status === 200 && reply && reply.duplicate) {
+        // The same bytes were already received: one entry in the list, not two.
+        item.remove();
+        announce(reply.notice || reply.name);
+      } else if (xhr.status === 201 && reply) {
         showDone(item, reply);
       } else if (reply && reply.error) {
         showError(item, file.name, reply.error);

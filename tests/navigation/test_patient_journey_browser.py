@@ -37,7 +37,7 @@ WATCH_PROGRESS = """
 
 
 def file_payload(name: str, pages: int = 1) -> dict:
-    return {"name": name, "mimeType": "application/pdf", "buffer": pdf_bytes(pages)}
+    return {"name": name, "mimeType": "application/pdf", "buffer": pdf_bytes(pages, title=name)}
 
 
 def test_a_patient_submits_records_and_follows_the_case_in_the_portal(page):

@@ -22,14 +22,15 @@ def upload_url(case) -> str:
     return reverse("navigation:portal_upload", args=[case.reference])
 
 
-def pdf(name: str = "her2-report.pdf") -> SimpleUploadedFile:
-    return SimpleUploadedFile(name, pdf_bytes(), content_type="application/pdf")
+def pdf(name: str = "her2-report.pdf", pages: int = 1) -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, pdf_bytes(pages), content_type="application/pdf")
 
 
 def test_a_patient_sends_more_documents_to_their_case(client, case_a):
     sign_in(client, "ana@example.org")
     response = client.post(
-        upload_url(case_a), {"category": "her2", "files": [pdf("her2.pdf"), pdf("ish.pdf")]}
+        upload_url(case_a),
+        {"category": "her2", "files": [pdf("her2.pdf"), pdf("ish.pdf", pages=2)]},
     )
     assert response.status_code == 302
     documents = Document.objects.filter(patient=case_a.patient).order_by("original_name")

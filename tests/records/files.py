@@ -617,3 +617,167 @@ BAD_FILES: list[tuple[str, str, str, Callable[[], bytes], str]] = [
     # the antivirus test string is not a document either
     ("eicar_as_pdf", "report.pdf", "pathology", lambda: EICAR, "can't accept"),
 ]
+
+
+# --- the hostile corpus: hazards sent through every upload route -----------------------------
+
+
+def _link(action: pikepdf.Dictionary) -> Callable[[pikepdf.Pdf], None]:
+    def mutate(pdf: pikepdf.Pdf) -> None:
+        annot = pikepdf.Dictionary(
+            Type=pikepdf.Name.Annot, Subtype=pikepdf.Name.Link, Rect=[0, 0, 9, 9], A=action
+        )
+        pdf.pages[0].Annots = pdf.make_indirect(pikepdf.Array([annot]))
+
+    return mutate
+
+
+def _uri(address: str) -> pikepdf.Dictionary:
+    return pikepdf.Dictionary(S=pikepdf.Name.URI, URI=pikepdf.String(address))
+
+
+def _form_field_uri(pdf: pikepdf.Pdf) -> None:
+    field = pdf.make_indirect(
+        pikepdf.Dictionary(
+            Type=pikepdf.Name.Annot,
+            Subtype=pikepdf.Name.Widget,
+            FT=pikepdf.Name.Btn,
+            T=pikepdf.String("open"),
+            Rect=[0, 0, 9, 9],
+            A=_uri("javascript:this.submitForm('http://x.invalid')"),
+        )
+    )
+    pdf.pages[0].Annots = pdf.make_indirect(pikepdf.Array([field]))
+    pdf.Root.AcroForm = pikepdf.Dictionary(Fields=pikepdf.Array([field]))
+
+
+def _outline_uri(pdf: pikepdf.Pdf) -> None:
+    item = pdf.make_indirect(
+        pikepdf.Dictionary(Title=pikepdf.String("Results"), A=_uri("file:///C:/Windows/calc.exe"))
+    )
+    pdf.Root.Outlines = pdf.make_indirect(
+        pikepdf.Dictionary(Type=pikepdf.Name.Outlines, First=item, Last=item, Count=1)
+    )
+    item.Parent = pdf.Root.Outlines
+
+
+def _outline_js(pdf: pikepdf.Pdf) -> None:
+    item = pdf.make_indirect(pikepdf.Dictionary(Title=pikepdf.String("Open"), A=_js_action(pdf)))
+    pdf.Root.Outlines = pdf.make_indirect(
+        pikepdf.Dictionary(Type=pikepdf.Name.Outlines, First=item, Last=item, Count=1)
+    )
+
+
+def _name_tree_uri(pdf: pikepdf.Pdf) -> None:
+    # A named destination whose action is a link to a local share.
+    pdf.Root.Names = pikepdf.Dictionary(
+        Dests=pikepdf.Dictionary(
+            Names=pikepdf.Array(
+                [pikepdf.String("d"), pikepdf.Dictionary(D=[0], A=_uri("smb://host/share/x"))]
+            )
+        )
+    )
+
+
+def pdf_with_eof_in_its_text() -> bytes:
+    """A complete-looking PDF whose real end (`startxref`, `%%EOF`) is cut off, leaving only
+    a `%%EOF` written in the page text near the end, where a lenient check looks."""
+    pdf = pikepdf.new()
+    pdf.add_blank_page(page_size=(200, 200))
+    font = pdf.make_indirect(
+        pikepdf.Dictionary(Type=pikepdf.Name.Font, Subtype=pikepdf.Name.Type1, BaseFont="/Helv")
+    )
+    page = pdf.pages[0]
+    page.Resources = pikepdf.Dictionary(Font=pikepdf.Dictionary(F1=font))
+    page.Contents = pdf.make_stream(b"BT /F1 12 Tf 20 100 Td (Report ends %%EOF) Tj ET\n")
+    out = io.BytesIO()
+    pdf.save(out, compress_streams=False, object_stream_mode=pikepdf.ObjectStreamMode.disable)
+    data = out.getvalue()
+    return data[: data.rindex(b"%%EOF")]
+
+
+def tiff_with_looping_ifds() -> bytes:
+    """A TIFF whose directory chain points back at itself: Pillow ends the chain quietly."""
+    data = bytearray(image_bytes("TIFF"))
+    (first,) = struct.unpack("<I", data[4:8])
+    (entries,) = struct.unpack("<H", data[first : first + 2])
+    next_at = first + 2 + entries * 12
+    data[next_at : next_at + 4] = struct.pack("<I", first)
+    return bytes(data)
+
+
+def zip_with_deep_paths() -> bytes:
+    return zip_bytes({"/".join(["D"] * 40) + "/IMG0001": dicom_bytes()})
+
+
+def zip_with_long_paths() -> bytes:
+    return zip_bytes({"DICOM/" + "A" * 200 + "/IMG0001": dicom_bytes()})
+
+
+# (id, file name, category, builder, expected words in the reason)
+HOSTILE_FILES: list[tuple[str, str, str, Callable[[], bytes], str]] = [
+    (
+        "pdf_link_javascript_uri",
+        "report.pdf",
+        "pathology",
+        lambda: _pdf_with(_link(_uri("javascript:app.alert(1)"))),
+        "JavaScript",
+    ),
+    (
+        "pdf_link_javascript_uri_hidden",
+        "report.pdf",
+        "pathology",
+        lambda: _pdf_with(_link(_uri("\x01 JaVaScRiPt:app.alert(1)"))),
+        "JavaScript",
+    ),
+    (
+        "pdf_link_file_uri",
+        "report.pdf",
+        "pathology",
+        lambda: _pdf_with(_link(_uri("file:///etc/passwd"))),
+        "not a web address",
+    ),
+    (
+        "pdf_link_custom_scheme",
+        "report.pdf",
+        "pathology",
+        lambda: _pdf_with(_link(_uri("ms-msdt:/id PCWDiagnostic"))),
+        "not a web address",
+    ),
+    ("pdf_form_field_uri", "report.pdf", "her2", lambda: _pdf_with(_form_field_uri), "JavaScript"),
+    ("pdf_outline_uri", "report.pdf", "surgery", lambda: _pdf_with(_outline_uri), "web address"),
+    ("pdf_outline_js", "report.pdf", "surgery", lambda: _pdf_with(_outline_js), "JavaScript"),
+    ("pdf_name_tree_uri", "report.pdf", "other", lambda: _pdf_with(_name_tree_uri), "web address"),
+    (
+        "pdf_launch_in_link",
+        "report.pdf",
+        "pathology",
+        lambda: _pdf_with(_launch_in_link),
+        "program",
+    ),
+    ("pdf_eof_only_in_text", "report.pdf", "pathology", pdf_with_eof_in_its_text, "damaged"),
+    ("pdf_junk_after_eof", "report.pdf", "pathology", lambda: pdf_bytes() + b"x" * 40, "damaged"),
+    ("tiff_ifd_loop", "fax.tiff", "chemotherapy", tiff_with_looping_ifds, "damaged"),
+    ("zip_deep_paths", "cd.zip", "imaging", zip_with_deep_paths, "too deep or too long"),
+    ("zip_long_paths", "cd.zip", "imaging", zip_with_long_paths, "too deep or too long"),
+    ("pdf_named_png", "scan.png", "her2", pdf_bytes, "really a PDF"),
+    ("png_named_pdf", "report.pdf", "her2", lambda: image_bytes("PNG"), "really a PNG"),
+    ("pdf_named_exe", "report.exe", "pathology", pdf_bytes, "for programs"),
+    ("pdf_named_pdf_js", "report.pdf.js", "pathology", pdf_bytes, "for programs"),
+    ("pdf_named_fullwidth_exe", "report\uff0eexe", "pathology", pdf_bytes, "for programs"),
+    ("pdf_named_bidi_exe", "report\u202efdp.exe", "pathology", pdf_bytes, "for programs"),
+    ("dicom_named_scr", "IMG0001.scr", "imaging", dicom_bytes, "for programs"),
+]
+
+# Given name, builder, category, the name stored and served.
+NAMED_FILES: list[tuple[str, Callable[[], bytes], str, str]] = [
+    ("CON.pdf", pdf_bytes, "pathology", "CON_.pdf"),
+    ("lpt9.report.pdf", pdf_bytes, "pathology", "lpt9_.report.pdf"),
+    ("\uff52\uff45\uff50\uff4f\uff52\uff54.PDF", pdf_bytes, "pathology", "report.pdf"),
+    ("re\u200bport\u202e\u2066.pdf", pdf_bytes, "pathology", "report.pdf"),
+    ("..%2f..%2fetc%252fpasswd.pdf", pdf_bytes, "pathology", "_._etc_passwd.pdf"),
+    ("scan\uff0f..\uff0fx.png", lambda: image_bytes("PNG"), "her2", "scan_._x.png"),
+    ("ct\u3002report.JPEG", lambda: image_bytes("JPEG"), "surgery", "ct_report.jpg"),
+    ("IM0001", dicom_bytes, "imaging", "IM0001.dcm"),
+    ("1.2.840.113619.2.55.320", dicom_bytes, "imaging", "1.2.840.113619.2.55.320.dcm"),
+]

@@ -138,7 +138,7 @@ def test_the_plain_form_without_javascript_stores_its_files(db):
     )
     SessionMiddleware(lambda r: None).process_request(request)
     stored, refused = draft_add_files(request=request)
-    assert sorted(d.original_name for d in stored) == ["IM1", "a.pdf", "b.jpg"]
+    assert sorted(d.original_name for d in stored) == ["IM1.dcm", "a.pdf", "b.jpg"]
     assert refused[0][0] == "setup.pdf" and "program" in refused[0][1]
     draft = UploadDraft.objects.get()
     assert request.session[DRAFT_SESSION_KEY] == str(draft.key)
