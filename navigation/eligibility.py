@@ -17,8 +17,9 @@ from dataclasses import dataclass, field, fields
 from datetime import date, timedelta
 from enum import StrEnum
 
-# Bump whenever a rule or its wording changes (a test pins a checksum of the table).
-RULE_SET_VERSION = "2026.11-1"
+# Bump whenever a rule or its wording changes: a test pins the outcomes of a fixed grid of
+# profiles and the table's data for each version (tests/eligibility/pins/).
+RULE_SET_VERSION = "2026.12-1"
 
 
 class Evidence(StrEnum):
@@ -95,10 +96,29 @@ CRITERIA_BY_ID: dict[str, Criterion] = {criterion.id: criterion for criterion in
 
 # --- the profile -------------------------------------------------------------------------
 
-STAGE_GROUPS = ("I", "II", "III", "IV")
-# A stage is its group optionally followed by a sub-stage letter ("IIIA"); rules use the group.
-STAGE_PATTERN = re.compile(r"^(I|II|III|IV)([ABC])?$")
-STAGE_VALUES = tuple(group + sub for group in STAGE_GROUPS for sub in ("", "A", "B", "C"))
+# AJCC 8th edition stages, clinical or pathological. The rules read a stage's group: IVA
+# (T4b, any N, M0) is locally advanced and its own group; IV and IVB are metastatic (M1);
+# the others reduce to I, II or III.
+STAGE_VALUES = (
+    "I",
+    "IA",
+    "IB",
+    "II",
+    "IIA",
+    "IIB",
+    "III",
+    "IIIA",
+    "IIIB",
+    "IIIC",
+    "IV",
+    "IVA",
+    "IVB",
+)
+STAGE_GROUP_OF: dict[str, str] = {
+    stage: "IVA" if stage == "IVA" else "IV" if stage.startswith("IV") else stage.rstrip("ABC")
+    for stage in STAGE_VALUES
+}
+STAGE_GROUPS = ("I", "II", "III", "IVA", "IV")
 GASTRECTOMY_VALUES = ("d2", "other", "none")
 REGIMEN_VALUES = ("FOLFOX", "XELOX", "SOX", "FLOT", "other", "none")
 HER2_VALUES = ("positive", "negative", "equivocal")
@@ -131,8 +151,17 @@ class Profile:
 
     @property
     def stage_group(self) -> str | None:
-        match = STAGE_PATTERN.match(self.stage or "")
-        return match.group(1) if match else None
+        return STAGE_GROUP_OF.get(self.stage or "")
+
+    @property
+    def spread(self) -> bool | None:
+        """Distant spread (M1): the peritoneum counts. An unanswered peritoneum question
+        reads as no once distant spread has been answered no."""
+        if self.metastatic is True or self.peritoneal_metastasis is True:
+            return True
+        if self.metastatic is False:
+            return False
+        return None
 
     def known(self) -> dict[str, object]:
         """The known answers, JSON-ready (dates as YYYY-MM-DD), in field order."""
@@ -212,9 +241,9 @@ def _choices(values: tuple[object, ...]) -> str:
 def _check_value(name: str, value: object, today: date) -> tuple[object, str | None]:
     """Validate one known value: (value to store, None) or (None, error message)."""
     if name == "stage":
-        if isinstance(value, str) and STAGE_PATTERN.match(value):
+        if isinstance(value, str) and value in STAGE_VALUES:
             return value, None
-        return None, 'Must be a stage: "I", "II", "III" or "IV", optionally followed by A, B or C.'
+        return None, f"Must be an AJCC stage: one of {_choices(STAGE_VALUES)}."
     if name in _CHOICE_FIELDS:
         allowed = _CHOICE_FIELDS[name]
         if isinstance(value, str) and value in allowed:
@@ -316,9 +345,9 @@ def profile_from_query(
 
 
 # --- the rules ---------------------------------------------------------------------------
-# Three-valued logic: a condition is True, False or None (unknown), and remembers which
-# input fields it would need to be decided. Any change below changes the outcome of some
-# profile: bump RULE_SET_VERSION (a test pins a checksum of the rules and the table).
+# Three-valued logic: a condition is True, False or None (unknown), remembers which input
+# fields would settle it, and says why in plain words. Any change below changes the outcome
+# of some profile: bump RULE_SET_VERSION and re-pin the behaviour grid (see the README).
 
 
 class Status(StrEnum):
@@ -340,88 +369,304 @@ class Outcome(StrEnum):
 @dataclass(frozen=True, slots=True)
 class Condition:
     value: bool | None
+    # Unknown fields that would settle it. A condition that holds while its field is unknown
+    # (a surgery date nobody gave) still names the field, so an open criterion asks for it.
     needs: frozenset[str] = frozenset()
+    # Why it is True or False, as a sentence for the patient (unused while unknown).
+    reason: str = ""
 
 
-def _is(profile: Profile, name: str, test: Callable[[object], bool]) -> Condition:
+Reason = str | Callable[[object], str]
+
+
+def _say(reason: Reason, value: object) -> str:
+    return reason(value) if callable(reason) else reason
+
+
+def _is(
+    profile: Profile,
+    name: str,
+    test: Callable[[object], bool],
+    *,
+    yes: Reason = "",
+    no: Reason = "",
+) -> Condition:
     """A test on one field; unknown (needing that field) while the field is unknown."""
     value = profile.stage_group if name == "stage" else getattr(profile, name)
     if value is None:
         return Condition(None, frozenset({name}))
-    return Condition(test(value))
+    passed = test(value)
+    return Condition(passed, reason=_say(yes if passed else no, value))
 
 
-def _all(*conditions: Condition) -> Condition:
-    if any(c.value is False for c in conditions):
-        return Condition(False)
+def _spread_words(profile: Profile) -> str:
+    if profile.metastatic is True:
+        return "The cancer has spread to distant parts of the body"
+    return (
+        "The cancer has spread to the lining of the abdomen (the peritoneum), "
+        "which counts as distant spread"
+    )
+
+
+def _spread(profile: Profile, *, wanted: bool, yes: str = "", no: str = "") -> Condition:
+    """Distant spread (see `Profile.spread`) is `wanted`."""
+    spread = profile.spread
+    if spread is None:
+        needs = {"metastatic"} | (
+            {"peritoneal_metastasis"} if profile.peritoneal_metastasis is None else set()
+        )
+        return Condition(None, frozenset(needs))
+    passed = spread is wanted
+    return Condition(passed, reason=yes if passed else no)
+
+
+def _recent_surgery(profile: Profile, today: date) -> Condition:
+    """At most POST_SURGERY_DAYS since the operation; an unknown date counts as recent."""
+    if profile.surgery_date is None:
+        return Condition(True, frozenset({"surgery_date"}))
+    if (today - profile.surgery_date).days > POST_SURGERY_DAYS:
+        return Condition(
+            False,
+            reason="Your operation was more than a year ago, so this post-surgery setting "
+            "no longer applies.",
+        )
+    return Condition(True)
+
+
+def _all(*conditions: Condition, met: str = "") -> Condition:
+    """True when all are; False (with the first refusal's reason) when any is False."""
+    for condition in conditions:
+        if condition.value is False:
+            return Condition(False, reason=condition.reason)
     if all(c.value is True for c in conditions):
-        return Condition(True)
-    return Condition(None, frozenset().union(*(c.needs for c in conditions if c.value is None)))
+        return Condition(True, reason=met)
+    return Condition(None, frozenset().union(*(c.needs for c in conditions)))
 
 
-def _any(*conditions: Condition) -> Condition:
-    if any(c.value is True for c in conditions):
-        return Condition(True)
+def _any(*conditions: Condition, none: str = "") -> Condition:
+    """True (with the first reason given) when any is; False when none is."""
+    for condition in conditions:
+        if condition.value is True:
+            return Condition(True, reason=condition.reason)
     if all(c.value is False for c in conditions):
-        return Condition(False)
+        return Condition(False, reason=none)
     return Condition(None, frozenset().union(*(c.needs for c in conditions if c.value is None)))
 
 
-def post_d2_gastrectomy(p: Profile) -> Condition:
+def _lines(n: object) -> str:
+    return {0: "no line", 1: "one line"}.get(n, f"{n} lines")  # type: ignore[call-overload]
+
+
+def post_d2_gastrectomy(p: Profile, today: date) -> Condition:
+    within = " within the last year" if p.surgery_date else ""
     return _all(
-        _is(p, "gastrectomy", lambda v: v == "d2"),
-        _is(p, "curative_intent", lambda v: v is True),
-        _is(p, "stage", lambda v: v in ("II", "III")),
-        _is(p, "metastatic", lambda v: v is False),
-    )
-
-
-def locally_advanced_first_line(p: Profile) -> Condition:
-    return _all(
-        _is(p, "metastatic", lambda v: v is False),
-        _is(p, "stage", lambda v: v in ("II", "III")),
-        _is(p, "gastrectomy", lambda v: v == "none"),
-        _is(p, "prior_lines", lambda v: v == 0),
-        _is(p, "first_line_regimen", lambda v: v in ("FOLFOX", "XELOX", "SOX")),
-    )
-
-
-def metastatic_first_line(p: Profile) -> Condition:
-    return _all(
-        _any(
-            _is(p, "metastatic", lambda v: v is True),
-            _is(p, "stage", lambda v: v == "IV"),
+        _is(
+            p,
+            "gastrectomy",
+            lambda v: v == "d2",
+            no=lambda v: (
+                "You have not had an operation to remove the cancer, so this post-surgery "
+                "setting does not apply."
+                if v == "none"
+                else "Your operation was not a gastrectomy with D2 lymph node removal, "
+                "which this setting is about."
+            ),
         ),
-        _is(p, "prior_lines", lambda v: v == 0),
+        _is(
+            p,
+            "curative_intent",
+            lambda v: v is True,
+            no="The operation was not meant to remove all of the cancer; this setting is "
+            "for curative surgery.",
+        ),
+        _is(
+            p,
+            "stage",
+            lambda v: v in ("II", "III"),
+            no=lambda v: (
+                f"Stage {p.stage} is earlier than the stage II–III this setting is for."
+                if v == "I"
+                else f"Stage {p.stage} is beyond the stage II–III this setting is for."
+            ),
+        ),
+        _spread(
+            p,
+            wanted=False,
+            no=f"{_spread_words(p)}, so this post-surgery setting does not apply.",
+        ),
+        _recent_surgery(p, today),
+        met=(
+            f"You had a D2 gastrectomy meant to remove all of the cancer{within}, at stage "
+            f"{p.stage}, with no distant spread, so this setting applies"
+            + ("." if p.surgery_date else " if the operation was within the last year.")
+        ),
     )
 
 
-def her2_trastuzumab(p: Profile) -> Condition:
+def locally_advanced_first_line(p: Profile, today: date) -> Condition:
     return _all(
-        _is(p, "her2_status", lambda v: v == "positive"),
-        _is(p, "trastuzumab", lambda v: v is True),
+        _spread(
+            p,
+            wanted=False,
+            no=f"{_spread_words(p)}, so the locally advanced setting does not apply.",
+        ),
+        _is(
+            p,
+            "stage",
+            lambda v: v in ("II", "III", "IVA"),
+            no=lambda v: (
+                f"Stage {p.stage} is earlier than the locally advanced disease this setting "
+                "is for."
+                if v == "I"
+                else f"Stage {p.stage} means the cancer has spread, so the locally advanced "
+                "setting does not apply."
+            ),
+        ),
+        _is(
+            p,
+            "gastrectomy",
+            lambda v: v == "none",
+            no="You have had an operation on the cancer; this setting is for treatment "
+            "without an operation.",
+        ),
+        _is(
+            p,
+            "prior_lines",
+            lambda v: v == 0,
+            no=lambda v: (
+                f"You have already had {_lines(v)} of treatment; this setting is "
+                "for the first line."
+            ),
+        ),
+        _is(
+            p,
+            "first_line_regimen",
+            lambda v: v in FIRST_LINE_REGIMENS,
+            no=lambda v: (
+                "No chemotherapy is planned; this setting is CIK together with FOLFOX, "
+                "XELOX or SOX."
+                if v == "none"
+                else f"{'FLOT' if v == 'FLOT' else 'The planned chemotherapy'} is not one of "
+                "the combinations this setting names (FOLFOX, XELOX or SOX)."
+            ),
+        ),
+        met=(
+            f"The cancer is locally advanced (stage {p.stage}, no distant spread), has not "
+            f"been operated on, and first-line {p.first_line_regimen} is planned, so this "
+            "setting applies."
+        ),
     )
 
 
-def refractory_post_second_line(p: Profile) -> Condition:
-    return _is(p, "prior_lines", lambda v: v >= 2)
+def metastatic_first_line(p: Profile, today: date) -> Condition:
+    spread = _any(
+        _spread(p, wanted=True, yes=_spread_words(p)),
+        _is(
+            p,
+            "stage",
+            lambda v: v == "IV",
+            yes=f"Stage {p.stage} means the cancer has spread to distant parts of the body",
+        ),
+        none=f"The cancer has not spread to distant parts of the body (stage {p.stage}), "
+        "so this setting for spread cancer does not apply.",
+    )
+    return _all(
+        spread,
+        _is(
+            p,
+            "prior_lines",
+            lambda v: v == 0,
+            no=lambda v: (
+                f"You have already had {_lines(v)} of treatment; this setting is "
+                "for the first line."
+            ),
+        ),
+        met=f"{spread.reason}, and no line of treatment has been given yet, so this "
+        "first-line setting applies.",
+    )
 
 
-def diffuse_signet_ring(p: Profile) -> Condition:
+def her2_trastuzumab(p: Profile, today: date) -> Condition:
+    return _all(
+        _is(
+            p,
+            "her2_status",
+            lambda v: v == "positive",
+            no=lambda v: (
+                f"The HER2 test is {'borderline' if v == 'equivocal' else v}; this "
+                "row is about HER2-positive cancer."
+            ),
+        ),
+        _is(
+            p,
+            "trastuzumab",
+            lambda v: v is True,
+            no="Trastuzumab is not part of the treatment; this row is about treatment with it.",
+        ),
+        met="The cancer is HER2-positive and trastuzumab is part of the treatment, so this "
+        "row applies.",
+    )
+
+
+def refractory_post_second_line(p: Profile, today: date) -> Condition:
+    return _is(
+        p,
+        "prior_lines",
+        lambda v: v >= 2,  # type: ignore[operator]
+        yes=lambda v: (
+            f"You have had {_lines(v)} of treatment, so this row for cancer that "
+            "grew after a second line applies."
+        ),
+        no=lambda v: (
+            (
+                "You have not had a line of treatment yet"
+                if v == 0
+                else "You have had one line of treatment"
+            )
+            + "; this row is for cancer that grew after a second line."
+        ),
+    )
+
+
+def diffuse_signet_ring(p: Profile, today: date) -> Condition:
     return _any(
-        _is(p, "lauren_type", lambda v: v == "diffuse"),
-        _is(p, "signet_ring", lambda v: v is True),
+        _is(
+            p,
+            "lauren_type",
+            lambda v: v == "diffuse",
+            yes="The pathology report gives the diffuse type, a group with limited data.",
+        ),
+        _is(
+            p,
+            "signet_ring",
+            lambda v: v is True,
+            yes="The pathology report mentions signet ring cells, a group with limited data.",
+        ),
+        none="The pathology report shows neither the diffuse type nor signet ring cells.",
     )
 
 
-def poor_performance_or_malnutrition(p: Profile) -> Condition:
+def poor_performance_or_malnutrition(p: Profile, today: date) -> Condition:
     return _any(
-        _is(p, "ecog", lambda v: v >= 3),
-        _is(p, "severe_malnutrition", lambda v: v is True),
+        _is(
+            p,
+            "ecog",
+            lambda v: v >= 3,  # type: ignore[operator]
+            yes="Daily activity is very limited (in bed or a chair more than half the day), "
+            "so CIK therapy is generally not offered.",
+        ),
+        _is(
+            p,
+            "severe_malnutrition",
+            lambda v: v is True,
+            yes="Severe weight loss or malnutrition means CIK therapy is generally not offered.",
+        ),
+        none="Daily activity and nutrition are good enough: you are not excluded on these "
+        "grounds.",
     )
 
 
-RULES: dict[str, Callable[[Profile], Condition]] = {
+RULES: dict[str, Callable[[Profile, date], Condition]] = {
     "post_d2_gastrectomy": post_d2_gastrectomy,
     "locally_advanced_first_line": locally_advanced_first_line,
     "metastatic_first_line": metastatic_first_line,
@@ -440,6 +685,9 @@ SETTING_CRITERIA = (
 # Criteria that can only lower the outcome: while unknown, an evidence outcome is provisional.
 MODIFYING_CRITERIA = ("her2_trastuzumab", "diffuse_signet_ring", EXCLUDING_CRITERION)
 EVIDENCE_ORDER = (Evidence.STRONG, Evidence.GOOD, Evidence.AVAILABLE, Evidence.LIMITED)
+FIRST_LINE_REGIMENS = ("FOLFOX", "XELOX", "SOX")
+# More days than this since the operation: outside the post-surgery setting.
+POST_SURGERY_DAYS = 365
 # Days after surgery: blood collection 3-4 weeks, first infusion 5-7 weeks (the seed's FAQ).
 TIMELINE_DAYS = {
     "blood_collection_from": 21,
@@ -453,11 +701,38 @@ PERITONEAL_ADVISORY = (
     "are exploring intraperitoneal CIK delivery, but this remains investigational. CancerFax "
     "can identify centres conducting trials in this area for eligible patients."
 )
+WINDOW_CLOSED_ADVISORY = (
+    "The usual start window after surgery (blood collection 3–4 weeks after the operation) "
+    "has passed. The specialist centre decides the timing."
+)
 DISCLAIMER = (
     "This content is for informational purposes only and does not constitute medical advice. "
     "Always consult a qualified oncologist before making treatment decisions. "
     "CancerFax does not guarantee treatment access, eligibility, or clinical outcome."
 )
+# The unknown answers, in the words an unknown criterion's reason uses.
+FIELD_WORDS: dict[str, str] = {
+    "stage": "the stage",
+    "gastrectomy": "whether there was an operation, and which kind",
+    "curative_intent": "whether the operation was meant to remove all of the cancer",
+    "surgery_date": "the date of the operation",
+    "metastatic": "whether the cancer has spread to distant organs",
+    "peritoneal_metastasis": "whether it has spread to the lining of the abdomen",
+    "prior_lines": "how many lines of treatment there have been",
+    "first_line_regimen": "which chemotherapy is planned first",
+    "her2_status": "the HER2 test result",
+    "trastuzumab": "whether trastuzumab is part of the treatment",
+    "lauren_type": "the Lauren type from the pathology report",
+    "signet_ring": "whether signet ring cells were found",
+    "ecog": "how active the patient is day to day",
+    "severe_malnutrition": "whether there has been severe weight loss or malnutrition",
+}
+
+
+def unknown_reason(needs: frozenset[str]) -> str:
+    words = [FIELD_WORDS[name] for name in FIELD_NAMES if name in needs]
+    listed = words[0] if len(words) == 1 else ", ".join(words[:-1]) + " or " + words[-1]
+    return f"Not known yet: we don't know {listed}."
 
 
 @dataclass(frozen=True, slots=True)
@@ -492,16 +767,53 @@ def decide_outcome(statuses: Mapping[str, Status]) -> tuple[Outcome, bool]:
     return Outcome(weakest.value), provisional
 
 
-def plan_timeline(profile: Profile, statuses: Mapping[str, Status]) -> Timeline | None:
+def _window_open(profile: Profile, today: date) -> bool:
+    assert profile.surgery_date is not None
+    return (today - profile.surgery_date).days <= TIMELINE_DAYS["blood_collection_to"]
+
+
+def plan_timeline(
+    profile: Profile, statuses: Mapping[str, Status], today: date
+) -> Timeline | None:
+    """The start dates, only while the blood-collection window after surgery is still open."""
     if statuses["post_d2_gastrectomy"] is not Status.MET or profile.surgery_date is None:
+        return None
+    if not _window_open(profile, today):
         return None
     return Timeline(
         **{key: profile.surgery_date + timedelta(days=d) for key, d in TIMELINE_DAYS.items()}
     )
 
 
-def advise(profile: Profile) -> tuple[str, ...]:
-    return (PERITONEAL_ADVISORY,) if profile.peritoneal_metastasis is True else ()
+def advise(profile: Profile, statuses: Mapping[str, Status], today: date) -> tuple[str, ...]:
+    advisories = []
+    if profile.peritoneal_metastasis is True:
+        advisories.append(PERITONEAL_ADVISORY)
+    if (
+        statuses["post_d2_gastrectomy"] is Status.MET
+        and profile.surgery_date is not None
+        and not _window_open(profile, today)
+    ):
+        advisories.append(WINDOW_CLOSED_ADVISORY)
+    return tuple(advisories)
+
+
+def timeline_explanation(result: Mapping[str, object]) -> str:
+    """Why a result (in the API's shape, as cases store it) has a timeline or none."""
+    if result.get("timeline"):
+        return "Counted from the date of the operation, as the source document describes."
+    post_d2 = next(
+        (c for c in result.get("criteria", []) if c.get("id") == "post_d2_gastrectomy"),  # type: ignore[union-attr]
+        {},
+    )
+    status = post_d2.get("status")
+    if status == Status.NOT_MET:
+        return "No timeline: the post-surgery setting does not apply."
+    if status != Status.MET:
+        return "No timeline: whether the post-surgery setting applies is not known yet."
+    if WINDOW_CLOSED_ADVISORY in result.get("advisories", []):  # type: ignore[operator]
+        return "No timeline: " + WINDOW_CLOSED_ADVISORY
+    return "No timeline: the date of the operation is not known."
 
 
 # --- the result --------------------------------------------------------------------------
@@ -513,6 +825,8 @@ class CriterionResult:
     status: Status
     # Unknown input fields this criterion needs to be decided (empty once decided).
     needs: frozenset[str] = frozenset()
+    # Why it is met, not met or unknown for this profile, in plain words.
+    reason: str = ""
 
     def as_dict(self) -> dict[str, str]:
         return {
@@ -521,6 +835,7 @@ class CriterionResult:
             "evidence": self.criterion.evidence.value,
             "factor": self.criterion.factor,
             "note": self.criterion.note,
+            "reason": self.reason,
         }
 
 
@@ -556,14 +871,16 @@ class Result:
 def prescreen(profile: Profile, *, today: date | None = None) -> Result:
     """Decide every criterion of the table for this profile, and the overall outcome.
 
-    `today` is accepted for callers that pass a clock; no rule depends on it yet, and
-    the profile's dates are checked against it by `parse_profile`.
+    `today` is the server's local date (callers pass `timezone.localdate()`): the time since
+    surgery and the blood-collection window count from it.
     """
+    today = today or date.today()
     decided: list[CriterionResult] = []
     for criterion in CRITERIA:
-        condition = RULES[criterion.id](profile)
+        condition = RULES[criterion.id](profile, today)
         status = {True: Status.MET, False: Status.NOT_MET, None: Status.UNKNOWN}[condition.value]
-        decided.append(CriterionResult(criterion, status, condition.needs))
+        reason = unknown_reason(condition.needs) if status is Status.UNKNOWN else condition.reason
+        decided.append(CriterionResult(criterion, status, condition.needs, reason))
     statuses = {c.criterion.id: c.status for c in decided}
     outcome, provisional = decide_outcome(statuses)
     missing = sorted(frozenset().union(*(c.needs for c in decided)))
@@ -572,8 +889,8 @@ def prescreen(profile: Profile, *, today: date | None = None) -> Result:
         provisional=provisional,
         criteria=tuple(decided),
         missing=tuple(missing),
-        timeline=plan_timeline(profile, statuses),
-        advisories=advise(profile),
+        timeline=plan_timeline(profile, statuses, today),
+        advisories=advise(profile, statuses, today),
         profile=profile,
     )
 
@@ -595,6 +912,7 @@ __all__ = [
     "Status",
     "Timeline",
     "parse_profile",
+    "timeline_explanation",
     "prescreen",
     "profile_as_query",
     "profile_from_query",

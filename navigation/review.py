@@ -61,16 +61,18 @@ def profile_mapping(profile: ClinicalProfile | None) -> dict[str, Any]:
 def prescreen_case_profile(profile: ClinicalProfile | None) -> dict[str, Any]:
     """Run the eligibility engine on a stored profile; the result as JSON-ready data."""
     mapping = profile_mapping(profile)
-    engine_profile, errors = eligibility.parse_profile(mapping)
+    # The server's local date: the time since surgery and the start window count from it.
+    today = timezone.localdate()
+    engine_profile, errors = eligibility.parse_profile(mapping, today=today)
     if errors:
         # A stored answer the engine refuses (say, a surgery date typed in the future) is
         # treated as unknown rather than blocking the whole review.
         for name in errors:
             mapping.pop(name, None)
-        engine_profile, errors = eligibility.parse_profile(mapping)
+        engine_profile, errors = eligibility.parse_profile(mapping, today=today)
     if engine_profile is None:
         engine_profile = eligibility.Profile()
-    return eligibility.prescreen(engine_profile).as_dict()
+    return eligibility.prescreen(engine_profile, today=today).as_dict()
 
 
 def missing_records_for(profile: ClinicalProfile | None, present: set[str]) -> list[str]:

@@ -1,10 +1,11 @@
 """POST /api/v1/prescreen/: the public JSON contract."""
 
 import json
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import redis
+import time_machine
 from django.test import Client
 from django.utils import timezone
 
@@ -44,7 +45,7 @@ def test_it_answers_with_the_pre_screen_of_the_profile(client, db, django_assert
     assert body["provisional"] is False
     assert body["rule_set_version"] == RULE_SET_VERSION
     assert [c["status"] for c in body["criteria"]][:2] == ["not_met", "met"]
-    assert set(body["criteria"][0]) == {"id", "status", "evidence", "factor", "note"}
+    assert set(body["criteria"][0]) == {"id", "status", "evidence", "factor", "note", "reason"}
 
 
 def test_an_empty_object_is_a_profile_with_everything_unknown(client):
@@ -55,6 +56,7 @@ def test_an_empty_object_is_a_profile_with_everything_unknown(client):
     assert body["advisories"] == []
 
 
+@time_machine.travel(datetime(2026, 1, 20, 12, tzinfo=UTC))
 def test_the_timeline_and_advisories_come_through(client):
     body = post(
         client,
@@ -64,13 +66,15 @@ def test_the_timeline_and_advisories_come_through(client):
             "curative_intent": True,
             "metastatic": False,
             "surgery_date": "2026-01-10",
-            "peritoneal_metastasis": True,
+            "peritoneal_metastasis": False,
         },
     ).json()
     assert body["outcome"] == "good"
     assert body["timeline"]["blood_collection_from"] == "2026-01-31"
     assert body["timeline"]["first_infusion_to"] == "2026-02-28"
-    assert "intraperitoneal" in body["advisories"][0]
+    assert body["advisories"] == []
+    peritoneal = post(client, {"stage": "II", "peritoneal_metastasis": True}).json()
+    assert "intraperitoneal" in peritoneal["advisories"][0]
 
 
 def test_no_csrf_token_is_needed(client):

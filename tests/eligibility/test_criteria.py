@@ -34,10 +34,27 @@ ROWS = [
         "post_d2_gastrectomy",
         {},
         UNKNOWN,
-        {"gastrectomy", "curative_intent", "stage", "metastatic"},
+        {
+            "gastrectomy",
+            "curative_intent",
+            "stage",
+            "metastatic",
+            "peritoneal_metastasis",
+            "surgery_date",
+        },
     ),
-    ("post_d2_gastrectomy", {**POST_D2, "metastatic": None}, UNKNOWN, {"metastatic"}),
-    ("post_d2_gastrectomy", {**POST_D2, "curative_intent": None}, UNKNOWN, {"curative_intent"}),
+    (
+        "post_d2_gastrectomy",
+        {**POST_D2, "metastatic": None},
+        UNKNOWN,
+        {"metastatic", "peritoneal_metastasis", "surgery_date"},
+    ),
+    (
+        "post_d2_gastrectomy",
+        {**POST_D2, "curative_intent": None},
+        UNKNOWN,
+        {"curative_intent", "surgery_date"},
+    ),
     # 2. locally_advanced_first_line
     ("locally_advanced_first_line", LOCALLY_ADVANCED, MET, set()),
     (
@@ -50,7 +67,7 @@ ROWS = [
     ("locally_advanced_first_line", {**LOCALLY_ADVANCED, "stage": "IIIB"}, MET, set()),
     ("locally_advanced_first_line", {"metastatic": True}, NOT_MET, set()),
     ("locally_advanced_first_line", {"stage": "I"}, NOT_MET, set()),
-    ("locally_advanced_first_line", {"stage": "IVA"}, NOT_MET, set()),
+    ("locally_advanced_first_line", {"stage": "IVB"}, NOT_MET, set()),
     ("locally_advanced_first_line", {"gastrectomy": "d2"}, NOT_MET, set()),
     ("locally_advanced_first_line", {"gastrectomy": "other"}, NOT_MET, set()),
     ("locally_advanced_first_line", {"prior_lines": 1}, NOT_MET, set()),
@@ -67,7 +84,14 @@ ROWS = [
         "locally_advanced_first_line",
         {},
         UNKNOWN,
-        {"metastatic", "stage", "gastrectomy", "prior_lines", "first_line_regimen"},
+        {
+            "metastatic",
+            "peritoneal_metastasis",
+            "stage",
+            "gastrectomy",
+            "prior_lines",
+            "first_line_regimen",
+        },
     ),
     # 3. metastatic_first_line
     ("metastatic_first_line", {"metastatic": True, "prior_lines": 0}, MET, set()),
@@ -84,9 +108,30 @@ ROWS = [
         UNKNOWN,
         {"stage"},
     ),
-    ("metastatic_first_line", {"stage": "II", "prior_lines": 0}, UNKNOWN, {"metastatic"}),
-    ("metastatic_first_line", {"prior_lines": 0}, UNKNOWN, {"metastatic", "stage"}),
-    ("metastatic_first_line", {}, UNKNOWN, {"metastatic", "stage", "prior_lines"}),
+    (
+        "metastatic_first_line",
+        {"stage": "II", "prior_lines": 0},
+        UNKNOWN,
+        {"metastatic", "peritoneal_metastasis"},
+    ),
+    (
+        "metastatic_first_line",
+        {"stage": "II", "prior_lines": 0, "peritoneal_metastasis": False},
+        UNKNOWN,
+        {"metastatic"},
+    ),
+    (
+        "metastatic_first_line",
+        {"prior_lines": 0},
+        UNKNOWN,
+        {"metastatic", "peritoneal_metastasis", "stage"},
+    ),
+    (
+        "metastatic_first_line",
+        {},
+        UNKNOWN,
+        {"metastatic", "peritoneal_metastasis", "stage", "prior_lines"},
+    ),
     # 4. her2_trastuzumab
     ("her2_trastuzumab", {"her2_status": "positive", "trastuzumab": True}, MET, set()),
     ("her2_trastuzumab", {"her2_status": "negative", "trastuzumab": True}, NOT_MET, set()),
@@ -167,14 +212,16 @@ def test_criteria_come_back_in_the_tables_order_with_its_wording():
         "evidence": "good",
         "factor": "Post-D2 gastrectomy (Stage II–III, curative intent)",
         "note": "Adjuvant CIK reduces recurrence; initiate 3–4 weeks post-surgery",
+        "reason": first["reason"],
     }
+    assert first["reason"].startswith("Not known yet: we don't know the stage")
 
 
-def test_peritoneal_metastasis_changes_no_criterion():
-    base = {"stage": "IV", "metastatic": True, "prior_lines": 0}
-    statuses = {
-        value: [c.status for c in prescreen(Profile(**base, peritoneal_metastasis=value)).criteria]
-        for value in (None, True, False)
-    }
-    assert statuses[True] == statuses[None] == statuses[False]
-    assert "peritoneal_metastasis" not in prescreen(Profile()).missing
+def test_peritoneal_metastasis_is_distant_spread_for_every_setting_criterion():
+    base = {"stage": "III", "metastatic": False, "prior_lines": 0}
+    only_peritoneum = prescreen(Profile(**base, peritoneal_metastasis=True))
+    assert only_peritoneum.status("metastatic_first_line") is MET
+    assert only_peritoneum.status("locally_advanced_first_line") is NOT_MET
+    assert only_peritoneum.status("post_d2_gastrectomy") is NOT_MET
+    no_spread = prescreen(Profile(**base, peritoneal_metastasis=False))
+    assert no_spread.status("metastatic_first_line") is NOT_MET

@@ -129,12 +129,14 @@ def test_the_rows_reach_every_outcome():
 
 def test_missing_lists_only_fields_an_undecided_criterion_needs():
     everything = prescreen(Profile()).missing
-    assert list(everything) == sorted(set(FIELD_NAMES) - {"surgery_date", "peritoneal_metastasis"})
+    assert list(everything) == sorted(FIELD_NAMES)
     # One prior line decides criteria 2, 3 and 5: the regimen no longer matters.
     one_line = prescreen(Profile(prior_lines=1)).missing
     assert "first_line_regimen" not in one_line
     assert "prior_lines" not in one_line
-    assert {"gastrectomy", "curative_intent", "stage", "metastatic"} <= set(one_line)
+    assert {"gastrectomy", "curative_intent", "stage", "metastatic", "surgery_date"} <= set(
+        one_line
+    )
     assert prescreen(Profile(**LOCALLY_ADVANCED, **CLEAR)).missing == ()
 
 
@@ -145,7 +147,9 @@ def test_every_field_names_the_document_that_would_settle_it():
 
 
 def test_the_timeline_counts_from_the_surgery_date_when_adjuvant_cik_applies():
-    result = prescreen(Profile(**POST_D2, surgery_date=date(2026, 10, 1)))
+    result = prescreen(
+        Profile(**POST_D2, surgery_date=date(2026, 10, 1)), today=date(2026, 10, 20)
+    )
     assert result.as_dict()["timeline"] == {
         "blood_collection_from": "2026-10-22",
         "blood_collection_to": "2026-10-29",
@@ -163,7 +167,7 @@ def test_the_timeline_counts_from_the_surgery_date_when_adjuvant_cik_applies():
     ],
 )
 def test_there_is_no_timeline_unless_post_d2_is_met_and_dated(answers):
-    assert prescreen(Profile(**answers)).timeline is None
+    assert prescreen(Profile(**answers), today=date(2026, 10, 20)).timeline is None
 
 
 def test_peritoneal_disease_carries_the_documented_caveat():

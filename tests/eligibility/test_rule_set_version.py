@@ -1,87 +1,58 @@
 """A rule cannot change without a new rule_set_version.
 
-The checksum covers the table (ids, wording, evidence), the code of every function that
-decides a result (as a syntax tree: comments, docstrings and formatting do not count) and
-the constants they use. When this test fails after a deliberate change: bump
-RULE_SET_VERSION in navigation/eligibility.py and add the new pair below (keep the old ones:
-stored pre-screens name the version they were made with).
+The pin is behaviour, not syntax: for the current version, `pins/<version>.json` stores the
+rule table's data and what the engine decided for a fixed grid of profiles (see
+`rule_set_pin`). The same data passes or fails on every Python version. When this fails
+after a deliberate change: bump RULE_SET_VERSION in navigation/eligibility.py, run
+`python -m tests.eligibility.rule_set_pin` and commit the new pin file.
 """
 
-import ast
-import hashlib
-import inspect
 import json
-import textwrap
-from dataclasses import asdict
+from datetime import date
+
+import pytest
 
 from navigation import eligibility
+from tests.eligibility.rule_set_pin import decide, pin_path, table_data
 
-PINNED = {
-    "2026.11-1": "75bd940af07c7a9bbe95b3756bdf683e087a62dc99e936c5b27e376d831a3866",
-}
-
-
-def code_of(function) -> str:
-    """The function's syntax tree without docstrings: what it does, not how it reads."""
-    tree = ast.parse(textwrap.dedent(inspect.getsource(function)))
-    for node in ast.walk(tree):
-        body = getattr(node, "body", None)
-        if (
-            isinstance(body, list)
-            and body
-            and isinstance(body[0], ast.Expr)
-            and isinstance(body[0].value, ast.Constant)
-            and isinstance(body[0].value.value, str)
-        ):
-            node.body = body[1:] or [ast.Pass()]
-    return ast.dump(tree, annotate_fields=False)
+VERSION = eligibility.RULE_SET_VERSION
+HOW = "bump RULE_SET_VERSION and run `python -m tests.eligibility.rule_set_pin`"
 
 
-def rules_checksum() -> str:
-    functions = [
-        eligibility.Profile,  # its fields, and how a stage reduces to its group
-        eligibility._is,
-        eligibility._all,
-        eligibility._any,
-        *eligibility.RULES.values(),
-        eligibility.decide_outcome,
-        eligibility.plan_timeline,
-        eligibility.advise,
-        eligibility.prescreen,
+@pytest.fixture(scope="module")
+def pin() -> dict:
+    path = pin_path(VERSION)
+    assert path.exists(), f"rule set {VERSION} has no pin: {HOW}"
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def test_the_rule_table_matches_the_data_pinned_for_its_version(pin):
+    assert pin["rule_set_version"] == VERSION
+    assert table_data() == pin["table"], f"the rule table changed under {VERSION}: {HOW}"
+
+
+def test_every_profile_of_the_grid_is_decided_as_pinned_for_the_version(pin):
+    today = date.fromisoformat(pin["today"])
+    changed = [
+        (row["answers"], expected, actual)
+        for row in pin["grid"]
+        if (actual := decide(row["answers"], today))
+        != (expected := {k: v for k, v in row.items() if k != "answers"})
     ]
-    canonical = {
-        "criteria": [asdict(c) for c in eligibility.CRITERIA],
-        "rules": {cid: rule.__name__ for cid, rule in eligibility.RULES.items()},
-        "code": [code_of(function) for function in functions],
-        "constants": {
-            "excluding": eligibility.EXCLUDING_CRITERION,
-            "settings": eligibility.SETTING_CRITERIA,
-            "modifying": eligibility.MODIFYING_CRITERIA,
-            "evidence_order": eligibility.EVIDENCE_ORDER,
-            "timeline_days": eligibility.TIMELINE_DAYS,
-            "peritoneal_advisory": eligibility.PERITONEAL_ADVISORY,
-            "disclaimer": eligibility.DISCLAIMER,
-            "stage_pattern": eligibility.STAGE_PATTERN.pattern,
-            "values": [
-                eligibility.GASTRECTOMY_VALUES,
-                eligibility.REGIMEN_VALUES,
-                eligibility.HER2_VALUES,
-                eligibility.LAUREN_VALUES,
-                eligibility.ECOG_VALUES,
-            ],
-        },
-    }
-    text = json.dumps(canonical, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256(text.encode()).hexdigest()
-
-
-def test_the_rules_match_the_checksum_pinned_for_their_version():
-    version = eligibility.RULE_SET_VERSION
-    assert version in PINNED, f"pin the checksum of rule set {version}: {rules_checksum()}"
-    assert rules_checksum() == PINNED[version], (
-        f"the rules changed but RULE_SET_VERSION is still {version}: bump it and pin "
-        f"{rules_checksum()}"
+    assert not changed, (
+        f"{len(changed)} of {len(pin['grid'])} profiles are decided differently under "
+        f"{VERSION}: {HOW}. First: {changed[0]}"
     )
+
+
+def test_the_grid_reaches_every_outcome_and_every_status_of_every_criterion(pin):
+    # A pin is only as good as the branches its grid crosses.
+    grid = pin["grid"]
+    assert {row["outcome"] for row in grid} == {o.value for o in eligibility.Outcome}
+    for index in range(len(eligibility.CRITERIA)):
+        assert {row["statuses"][index] for row in grid} == {"m", "n", "u"}
+    assert any(row["timeline"] for row in grid)
+    assert {key for row in grid for key in row["advisories"]} == {"peritoneal", "window_closed"}
 
 
 def test_every_criterion_has_exactly_one_rule():
