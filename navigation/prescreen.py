@@ -36,134 +36,51 @@ from navigation.eligibility import (
     profile_as_query,
     profile_from_query,
 )
-from records.models import ClinicalProfile
+from records import vocabulary
 
 SUBMIT_PATH = "/submit/"
 RATE_LIMIT_PERIOD = 60
-DONT_KNOW = ("", _("I don't know"))
-YES_NO = [("true", _("Yes")), ("false", _("No")), DONT_KNOW]
-# The stages the records intake stores, so an answer handed on to /submit/ is kept there.
-STAGES = ClinicalProfile.Stage.values
+QUESTIONS = vocabulary.SHARED
 
 
-def _question(
-    label: str, choices: list, *, help_text: str = "", radio: bool = True
-) -> forms.ChoiceField:
-    """A question whose default answer is "I don't know" (the empty value)."""
+def _question(name: str) -> forms.Field:
+    """The shared question (records.vocabulary), its "I don't know" the empty value."""
+    question = QUESTIONS[name]
+    if question.widget == "date":
+        return forms.DateField(
+            label=question.label,
+            required=False,
+            input_formats=["%Y-%m-%d"],
+            widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            help_text=question.help_text,
+        )
     return forms.ChoiceField(
-        label=label,
-        choices=choices,
+        label=question.label,
+        choices=question.choices_with(""),
         required=False,
         initial="",
-        help_text=help_text,
-        widget=forms.RadioSelect if radio else forms.Select,
+        help_text=question.help_text,
+        widget=forms.Select if question.widget == "select" else forms.RadioSelect,
     )
 
 
 class PrescreenForm(forms.Form):
     """The checker's questions in plain words. Field names and values are the engine's."""
 
-    stage = _question(
-        _("What stage is the cancer?"),
-        [DONT_KNOW, *((s, s) for s in STAGES)],
-        help_text=_("As written in your pathology or scan report, for example IIIA."),
-        radio=False,
-    )
-    metastatic = _question(
-        _("Has the cancer spread to distant parts of the body, such as the liver or lungs?"),
-        YES_NO,
-        help_text=_('Doctors call this "metastatic" or "M1" disease.'),
-    )
-    peritoneal_metastasis = _question(
-        _("Has it spread to the lining of the abdomen (the peritoneum)?"), YES_NO
-    )
-    gastrectomy = _question(
-        _("Have you had an operation to remove the stomach cancer?"),
-        [
-            ("d2", _("Yes: a gastrectomy with D2 lymph node removal")),
-            ("other", _("Yes: another kind of operation")),
-            ("none", _("No operation")),
-            DONT_KNOW,
-        ],
-    )
-    curative_intent = _question(
-        _("Was the operation meant to remove all of the cancer?"),
-        YES_NO,
-        help_text=_('Your surgeon may have called it "curative" surgery.'),
-    )
-    surgery_date = forms.DateField(
-        label=_("Date of the operation"),
-        required=False,
-        input_formats=["%Y-%m-%d"],
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        help_text=_("Leave it empty if you don't know or had no operation."),
-    )
-    prior_lines = _question(
-        _("How many courses (lines) of drug treatment have you finished for advanced cancer?"),
-        [
-            ("0", _("None yet")),
-            ("1", _("One")),
-            ("2", _("Two")),
-            ("3", _("Three or more")),
-            DONT_KNOW,
-        ],
-        help_text=_(
-            "A new line starts when the drugs are changed because the cancer grew. "
-            "Chemotherapy given around an operation does not count."
-        ),
-    )
-    first_line_regimen = _question(
-        _("Which chemotherapy are you having, or is planned, first?"),
-        [
-            DONT_KNOW,
-            ("FOLFOX", "FOLFOX"),
-            ("XELOX", "XELOX (CAPOX)"),
-            ("SOX", "SOX"),
-            ("FLOT", "FLOT"),
-            ("other", _("Another combination")),
-            ("none", _("None")),
-        ],
-        radio=False,
-    )
-    her2_status = _question(
-        _("What did the HER2 test on the tumour show?"),
-        [
-            ("positive", _("Positive (IHC 3+, or 2+ with a positive ISH/FISH)")),
-            ("negative", _("Negative")),
-            ("equivocal", _("Borderline (equivocal)")),
-            DONT_KNOW,
-        ],
-    )
-    trastuzumab = _question(
-        _("Are you having, or planned to have, trastuzumab (Herceptin)?"), YES_NO
-    )
-    lauren_type = _question(
-        _("Which type does the pathology report give (Lauren classification)?"),
-        [
-            ("intestinal", _("Intestinal")),
-            ("diffuse", _("Diffuse")),
-            ("mixed", _("Mixed")),
-            ("indeterminate", _("Indeterminate")),
-            DONT_KNOW,
-        ],
-    )
-    signet_ring = _question(_("Does the pathology report mention signet ring cells?"), YES_NO)
-    ecog = _question(
-        _("Which best describes your daily activity now?"),
-        [
-            ("0", _("Fully active, as before the illness")),
-            ("1", _("Can't do heavy physical work, but walks about and does light work")),
-            ("2", _("Walks about and looks after themselves, but can't work")),
-            ("3", _("Only limited self-care; in bed or a chair more than half the day")),
-            ("4", _("Completely dependent; in bed or a chair all day")),
-            DONT_KNOW,
-        ],
-        help_text=_("Doctors call this the ECOG performance status."),
-    )
-    severe_malnutrition = _question(
-        _("Has a doctor said you are severely malnourished, or have you lost a lot of weight?"),
-        YES_NO,
-    )
+    stage = _question("stage")
+    metastatic = _question("metastatic")
+    peritoneal_metastasis = _question("peritoneal_metastasis")
+    gastrectomy = _question("gastrectomy")
+    curative_intent = _question("curative_intent")
+    surgery_date = _question("surgery_date")
+    prior_lines = _question("prior_lines")
+    first_line_regimen = _question("first_line_regimen")
+    her2_status = _question("her2_status")
+    trastuzumab = _question("trastuzumab")
+    lauren_type = _question("lauren_type")
+    signet_ring = _question("signet_ring")
+    ecog = _question("ecog")
+    severe_malnutrition = _question("severe_malnutrition")
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -6,6 +6,7 @@ from django.db.models import Min, OuterRef, Q, QuerySet, Subquery
 from django.utils.functional import cached_property
 
 from navigation.models import Case, CaseEvent, ReviewTask
+from records import selectors as records_selectors
 from records.models import AuditEvent, Document
 
 
@@ -25,21 +26,13 @@ def case_queue() -> QuerySet[Case]:
 
 
 def her2_q(status: str) -> Q:
-    """Profiles whose derived HER2 status is `status` ("" for unknown), as a database filter.
+    """Cases whose derived HER2 status is `status` ("" for unknown), as a database filter."""
+    return records_selectors.her2_q(status, prefix="patient__profile__")
 
-    Mirrors ClinicalProfile.her2_status: the test scores win; without them, what was reported.
-    """
-    prefix = "patient__profile__"
-    ihc, ish = prefix + "her2_ihc", prefix + "her2_ish"
-    no_scores = Q(**{ihc: ""})
-    reported = no_scores & Q(**{prefix + "her2_reported_status": status})
-    if status == "positive":
-        return Q(**{ihc: "3+"}) | Q(**{ihc: "2+", ish: "positive"}) | reported
-    if status == "negative":
-        return Q(**{f"{ihc}__in": ["0", "1+"]}) | Q(**{ihc: "2+", ish: "negative"}) | reported
-    if status == "equivocal":
-        return (Q(**{ihc: "2+"}) & ~Q(**{f"{ish}__in": ["positive", "negative"]})) | reported
-    return Q(**{f"{prefix}isnull": True}) | reported
+
+def her2_discordant_q() -> Q:
+    """Cases whose reported HER2 status disagrees with the test scores."""
+    return records_selectors.her2_discordant_q(prefix="patient__profile__")
 
 
 def case_documents(case: Case) -> QuerySet[Document]:

@@ -16,29 +16,13 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from records import vocabulary
 from records.consent import CONSENT_TEXT, CONSENT_TEXTS, CONSENT_VERSION
 from records.models import ClinicalProfile, DocumentCategory, Patient, Relationship
 from records.phones import country_choices, national_examples, phone_parse
 
 UNKNOWN = "unknown"
-DONT_KNOW = (UNKNOWN, _("I don't know"))
-YES_NO = [("true", _("Yes")), ("false", _("No")), DONT_KNOW]
-
-ECOG_CHOICES = [
-    ("0", _("0 — Fully active; can do everything they did before the illness")),
-    ("1", _("1 — Can't do heavy physical work, but walks about and can do light work")),
-    ("2", _("2 — Walks about and looks after themselves, but can't work; up most of the day")),
-    ("3", _("3 — Only limited self-care; in bed or a chair more than half of the day")),
-    ("4", _("4 — Completely dependent; in bed or a chair all day")),
-    DONT_KNOW,
-]
-PRIOR_LINES_CHOICES = [
-    ("0", _("None yet")),
-    ("1", _("One")),
-    ("2", _("Two")),
-    ("3", _("Three or more")),
-    DONT_KNOW,
-]
+DONT_KNOW = (UNKNOWN, vocabulary.DONT_KNOW_LABEL)
 
 
 def _helper() -> FormHelper:
@@ -54,21 +38,27 @@ def _not_in_future(value: datetime.date | None) -> None:
 
 
 def _answer(
-    label: str,
-    choices: list,
-    to_value: Callable[[str], Any],
-    *,
-    help_text: str = "",
-    radio: bool = True,
+    question: vocabulary.Question, to_value: Callable[[str], Any]
 ) -> forms.TypedChoiceField:
-    """A required question whose "I don't know" answer cleans to None or ""."""
+    """A required question, defined in records.vocabulary, whose "I don't know" answer
+    cleans to None or ""."""
     return forms.TypedChoiceField(
-        label=label,
-        choices=choices,
+        label=question.label,
+        choices=question.choices_with(UNKNOWN),
         coerce=to_value,
         initial=UNKNOWN,
-        help_text=help_text,
-        widget=forms.RadioSelect if radio else forms.Select,
+        help_text=question.help_text,
+        widget=forms.Select if question.widget == "select" else forms.RadioSelect,
+    )
+
+
+def _date(question: vocabulary.Question) -> forms.DateField:
+    return forms.DateField(
+        label=question.label,
+        required=False,
+        validators=[_not_in_future],
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=question.help_text,
     )
 
 
@@ -107,6 +97,9 @@ def phone_help_text(country: str) -> str:
     return format_html(
         '<span data-phone-help data-template="{}">{}</span>', PHONE_HELP_FOR_COUNTRY, text
     )
+
+
+QUESTIONS = vocabulary.SHARED
 
 
 class ContactForm(forms.ModelForm):
@@ -207,83 +200,39 @@ class ClinicalProfileForm(forms.Form):
         widget=forms.DateInput(attrs={"type": "date"}),
         help_text=_("Leave empty if you don't know."),
     )
-    stage = _answer(
-        _("Stage"),
-        _with_unknown(P.Stage.choices),
-        _to_text,
-        radio=False,
-        help_text=_("As written in the pathology or staging report (AJCC)."),
-    )
+    stage = _answer(QUESTIONS["stage"], _to_text)
     tnm_t = forms.CharField(label=_("T (optional)"), max_length=8, required=False)
     tnm_n = forms.CharField(label=_("N (optional)"), max_length=8, required=False)
     tnm_m = forms.CharField(label=_("M (optional)"), max_length=8, required=False)
-    lauren_type = _answer(
-        _("Lauren type (from the pathology report)"), _with_unknown(P.Lauren.choices), _to_text
-    )
-    signet_ring = _answer(_("Were signet ring cells found?"), YES_NO, _to_bool)
-    her2_ihc = _answer(
-        _("HER2 IHC score"),
-        _with_unknown(P.Her2Ihc.choices),
-        _to_text,
+    lauren_type = _answer(QUESTIONS["lauren_type"], _to_text)
+    signet_ring = _answer(QUESTIONS["signet_ring"], _to_bool)
+    her2_ihc = forms.TypedChoiceField(
+        label=_("HER2 IHC score"),
+        choices=_with_unknown(P.Her2Ihc.choices),
+        coerce=_to_text,
+        initial=UNKNOWN,
         help_text=_("The immunohistochemistry result: 0, 1+, 2+ or 3+."),
+        widget=forms.RadioSelect,
     )
-    her2_ish = _answer(
-        _("HER2 ISH (FISH) result"),
-        _with_unknown(P.Her2Ish.choices),
-        _to_text,
+    her2_ish = forms.TypedChoiceField(
+        label=_("HER2 ISH (FISH) result"),
+        choices=_with_unknown(P.Her2Ish.choices),
+        coerce=_to_text,
+        initial=UNKNOWN,
         help_text=_("Usually done when the IHC score is 2+."),
+        widget=forms.RadioSelect,
     )
-    her2_reported_status = _answer(
-        _("If you don't have the scores: what were you told about HER2?"),
-        _with_unknown(P.Her2Reported.choices),
-        _to_text,
-    )
-    ecog = _answer(
-        _("Which best describes the patient's daily activity now?"),
-        ECOG_CHOICES,
-        _to_int,
-        help_text=_("Doctors call this the ECOG performance status."),
-    )
-    severe_malnutrition = _answer(
-        _("Severe weight loss or malnutrition?"),
-        YES_NO,
-        _to_bool,
-        help_text=_("For example, losing more than a tenth of body weight in six months."),
-    )
-    gastrectomy = _answer(
-        _("Surgery on the stomach"), _with_unknown(P.Gastrectomy.choices), _to_text
-    )
-    surgery_date = forms.DateField(
-        label=_("Date of surgery"),
-        required=False,
-        validators=[_not_in_future],
-        widget=forms.DateInput(attrs={"type": "date"}),
-        help_text=_("Leave empty if there was no surgery or you don't know."),
-    )
-    curative_intent = _answer(
-        _("Was the surgery meant to remove all of the cancer (curative intent)?"),
-        YES_NO,
-        _to_bool,
-    )
-    metastatic = _answer(
-        _("Has the cancer spread to other organs (metastasis)?"), YES_NO, _to_bool
-    )
-    peritoneal_metastasis = _answer(
-        _("Has it spread to the lining of the abdomen (peritoneum)?"), YES_NO, _to_bool
-    )
-    prior_lines = _answer(
-        _("How many lines of chemotherapy so far?"),
-        PRIOR_LINES_CHOICES,
-        _to_int,
-        help_text=_("A line is one treatment plan; a change of drugs starts a new line."),
-    )
-    first_line_regimen = _answer(
-        _("First chemotherapy regimen"),
-        _with_unknown(P.Regimen.choices),
-        _to_text,
-        radio=False,
-    )
-    trastuzumab = _answer(_("Has the patient had trastuzumab (Herceptin)?"), YES_NO, _to_bool)
+    her2_reported_status = _answer(QUESTIONS["her2_status"], _to_text)
+    ecog = _answer(QUESTIONS["ecog"], _to_int)
+    severe_malnutrition = _answer(QUESTIONS["severe_malnutrition"], _to_bool)
+    gastrectomy = _answer(QUESTIONS["gastrectomy"], _to_text)
+    surgery_date = _date(QUESTIONS["surgery_date"])
+    curative_intent = _answer(QUESTIONS["curative_intent"], _to_bool)
+    metastatic = _answer(QUESTIONS["metastatic"], _to_bool)
+    peritoneal_metastasis = _answer(QUESTIONS["peritoneal_metastasis"], _to_bool)
+    prior_lines = _answer(QUESTIONS["prior_lines"], _to_int)
+    first_line_regimen = _answer(QUESTIONS["first_line_regimen"], _to_text)
+    trastuzumab = _answer(QUESTIONS["trastuzumab"], _to_bool)
     treatment_history = forms.CharField(
         label=_("Anything else about the treatment so far (optional)"),
         required=False,

@@ -12,6 +12,8 @@ from django.db import models
 from django.db.models import Sum
 from django.utils.translation import gettext_lazy as _
 
+from records import vocabulary
+
 
 class Relationship(models.TextChoices):
     SELF = "self", _("I am the patient")
@@ -55,24 +57,12 @@ class ClinicalProfile(models.Model):
     HER2 by IHC and ISH, ECOG, surgery, systemic therapy lines.
     """
 
-    class Stage(models.TextChoices):
-        I = "I", "I"  # noqa: E741
-        IA = "IA", "IA"
-        IB = "IB", "IB"
-        II = "II", "II"
-        IIA = "IIA", "IIA"
-        IIB = "IIB", "IIB"
-        III = "III", "III"
-        IIIA = "IIIA", "IIIA"
-        IIIB = "IIIB", "IIIB"
-        IIIC = "IIIC", "IIIC"
-        IV = "IV", "IV"
-
-    class Lauren(models.TextChoices):
-        INTESTINAL = "intestinal", _("Intestinal")
-        DIFFUSE = "diffuse", _("Diffuse")
-        MIXED = "mixed", _("Mixed")
-        INDETERMINATE = "indeterminate", _("Indeterminate")
+    # The choices the intake and the checker offer (records.vocabulary defines them once).
+    Stage = vocabulary.Stage
+    Lauren = vocabulary.Lauren
+    Gastrectomy = vocabulary.Gastrectomy
+    Regimen = vocabulary.Regimen
+    Her2Reported = vocabulary.Her2Reported
 
     class Her2Ihc(models.TextChoices):
         IHC0 = "0", "0"
@@ -84,24 +74,7 @@ class ClinicalProfile(models.Model):
         POSITIVE = "positive", _("Positive (amplified)")
         NEGATIVE = "negative", _("Negative (not amplified)")
         NOT_DONE = "not_done", _("Not done")
-
-    class Her2Reported(models.TextChoices):
-        POSITIVE = "positive", _("Positive")
-        NEGATIVE = "negative", _("Negative")
-        EQUIVOCAL = "equivocal", _("Equivocal (borderline)")
-
-    class Gastrectomy(models.TextChoices):
-        D2 = "d2", _("Gastrectomy with D2 lymph node dissection")
-        OTHER = "other", _("Other gastric surgery")
-        NONE = "none", _("No surgery")
-
-    class Regimen(models.TextChoices):
-        FOLFOX = "FOLFOX", "FOLFOX"
-        XELOX = "XELOX", "XELOX (CAPOX)"
-        SOX = "SOX", "SOX"
-        FLOT = "FLOT", "FLOT"
-        OTHER = "other", _("Another regimen")
-        NONE = "none", _("None")
+        PENDING = "pending", _("Pending")
 
     patient = models.OneToOneField(Patient, on_delete=models.CASCADE, related_name="profile")
     diagnosis_date = models.DateField(null=True, blank=True)
@@ -146,20 +119,35 @@ class ClinicalProfile(models.Model):
         derived = self.her2_status_from_tests(self.her2_ihc, self.her2_ish)
         return derived or self.her2_reported_status
 
+    @property
+    def her2_discordant(self) -> bool:
+        """The status the patient reported disagrees with what the test scores give."""
+        derived = self.her2_status_from_tests(self.her2_ihc, self.her2_ish)
+        return bool(derived and self.her2_reported_status) and derived != (
+            self.her2_reported_status
+        )
+
     @classmethod
     def her2_status_from_tests(cls, ihc: str, ish: str) -> str:
-        """3+ or 2+ with positive ISH is positive; 2+ without ISH is equivocal."""
-        if ihc == cls.Her2Ihc.IHC3:
-            return "positive"
-        if ihc == cls.Her2Ihc.IHC2:
-            if ish == cls.Her2Ish.POSITIVE:
-                return "positive"
-            if ish == cls.Her2Ish.NEGATIVE:
-                return "negative"
-            return "equivocal"
-        if ihc in (cls.Her2Ihc.IHC0, cls.Her2Ihc.IHC1):
-            return "negative"
+        """The status HER2_FROM_TESTS gives these scores; '' without an IHC score."""
+        for rule_ihc, rule_ish, status in HER2_FROM_TESTS:
+            if ihc == rule_ihc and (rule_ish is None or ish in rule_ish):
+                return status
         return ""
+
+
+# HER2 in gastric cancer from the test scores (ASCO/CAP): the one definition, read by
+# `ClinicalProfile.her2_status_from_tests` and by the database filters in
+# `records.selectors`. Rows: IHC score, ISH results it applies to (None: any), status.
+HER2_FROM_TESTS: tuple[tuple[str, tuple[str, ...] | None, str], ...] = (
+    ("3+", None, "positive"),
+    ("2+", ("positive",), "positive"),
+    ("2+", ("negative",), "negative"),
+    ("2+", ("", "not_done", "pending"), "equivocal"),
+    ("1+", None, "negative"),
+    ("0", None, "negative"),
+)
+HER2_DISCORDANT_WORDS = _("HER2 results disagree — check the report")
 
 
 class Consent(models.Model):
