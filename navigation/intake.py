@@ -9,14 +9,21 @@ transaction; after commit the patient gets an email with their reference and a p
 """
 
 import logging
+from typing import Any
 
+from django import forms
 from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods, require_POST
 
 from cancerfax.security import rate_limited
 from navigation.models import Case
@@ -31,12 +38,44 @@ from records.forms import (
 from records.models import UploadDraft
 from records.phones import national_examples
 from records.selectors import upload_fields_context
-from records.services import draft_add_files, draft_for_request, patient_submit
+from records.services import (
+    DRAFT_LIFETIME,
+    draft_add_files,
+    draft_answers_save,
+    draft_attach,
+    draft_detach,
+    draft_for_request,
+    draft_resume_link_issue,
+    draft_resume_link_redeem,
+    draft_resume_link_valid,
+    patient_submit,
+)
 from records.uploads import files_overflow_message, files_overflowed
 
 logger = logging.getLogger(__name__)
 
 RECEIVED_SESSION_KEY = "intake_received_case"
+# The questions whose answers are kept with the draft. Consent is not: it is given when the
+# form is sent, never carried over.
+ANSWER_FORMS = (ContactForm, ClinicalProfileForm)
+ANSWER_FIELDS = tuple(name for form in ANSWER_FORMS for name in form.base_fields)
+
+
+def _answers_from(data: QueryDict) -> dict[str, list[str]]:
+    return {name: data.getlist(name) for name in ANSWER_FIELDS if name in data}
+
+
+def _initial_from(form_class: type[forms.Form], answers: dict[str, list[str]]) -> dict[str, Any]:
+    """Initial values that show kept answers exactly as they were typed (not cleaned)."""
+    data = QueryDict(mutable=True)
+    for name, values in answers.items():
+        data.setlist(name, values)
+    fields = form_class.base_fields
+    return {
+        name: fields[name].widget.value_from_datadict(data, {}, name)
+        for name in answers
+        if name in fields
+    }
 
 
 @transaction.atomic
@@ -76,6 +115,7 @@ def _portal_url() -> str:
 @require_http_methods(["GET", "HEAD", "POST"])
 def submit(request: HttpRequest) -> HttpResponse:
     refused: list[tuple[str, str]] = []
+    later_error = ""
     if request.method == "POST":
         contact = ContactForm(request.POST)
         profile = ClinicalProfileForm(request.POST)
@@ -86,46 +126,133 @@ def submit(request: HttpRequest) -> HttpResponse:
             _stored, refused = draft_add_files(request=request)
         if files_overflowed(request):
             refused.append((_("Your documents"), files_overflow_message()))
-        forms_valid = all([contact.is_valid(), profile.is_valid(), consent.is_valid()])
-        # Only complete submissions count: correcting a mistake never uses up the budget.
-        limited = (
-            forms_valid
-            and not refused
-            and rate_limited(
-                request, scope="submit", limit=settings.SUBMIT_RATE_LIMIT, period=3600
-            )
+        # Whatever happens next, what was typed is kept with the draft.
+        draft_answers_save(
+            draft=draft_for_request(request, create=True), answers=_answers_from(request.POST)
         )
-        if forms_valid and not refused and not limited:
-            case = intake_submit(
-                contact=contact.cleaned_data,
-                profile=profile.cleaned_data,
-                consent_version=consent.cleaned_data["consent_version"],
-                draft=draft_for_request(request, create=False),
+        if request.POST.get("action") == "later":
+            sent = _continue_later(request)
+            if sent:
+                return sent
+            later_error = _("To continue later, we need your email address to send the link.")
+            contact, profile, consent = _forms_from_draft(request)
+            status = 400
+        else:
+            forms_valid = all([contact.is_valid(), profile.is_valid(), consent.is_valid()])
+            # Only complete submissions count: correcting a mistake never uses up the budget.
+            limited = (
+                forms_valid
+                and not refused
+                and rate_limited(
+                    request, scope="submit", limit=settings.SUBMIT_RATE_LIMIT, period=3600
+                )
             )
-            request.session[RECEIVED_SESSION_KEY] = case.reference
-            return redirect("navigation:submit_received")
-        status = 429 if limited else 400
+            if forms_valid and not refused and not limited:
+                case = intake_submit(
+                    contact=contact.cleaned_data,
+                    profile=profile.cleaned_data,
+                    consent_version=consent.cleaned_data["consent_version"],
+                    draft=draft_for_request(request, create=False),
+                )
+                request.session[RECEIVED_SESSION_KEY] = case.reference
+                return redirect("navigation:submit_received")
+            status = 429 if limited else 400
     else:
-        contact = ContactForm()
-        profile = ClinicalProfileForm(initial=profile_initial_from_query(request.GET))
-        consent = ConsentForm()
-        status = 200
-        # Give this browser its session and draft now: several files chosen at once upload
-        # in parallel, and without a session cookie yet each first upload would start a
-        # session of its own, leaving all but one file out of the submission.
+        # Give this browser its session and draft now, so every file chosen on the page
+        # lands in one draft, and its kept answers (a reload, "continue later") come back.
         draft_for_request(request, create=True)
+        contact, profile, consent = _forms_from_draft(request)
+        status = 200
     context = {
         "contact_form": contact,
         "profile_form": profile,
         "consent_form": consent,
         "forms": [contact, profile, consent],
         "refused_files": refused,
+        "later_error": later_error,
         "has_errors": status == 400,
         "rate_limited": status == 429,
         "phone_examples": national_examples(),
         **upload_fields_context(draft=draft_for_request(request, create=False)),
     }
     return render(request, "navigation/submit.html", context, status=status)
+
+
+def _forms_from_draft(
+    request: HttpRequest,
+) -> tuple[ContactForm, ClinicalProfileForm, ConsentForm]:
+    """Unbound forms showing the draft's kept answers, else the pre-screen's."""
+    draft = draft_for_request(request, create=False)
+    answers = draft.answers if draft is not None else {}
+    profile_initial = {
+        **profile_initial_from_query(request.GET),
+        **_initial_from(ClinicalProfileForm, answers),
+    }
+    return (
+        ContactForm(initial=_initial_from(ContactForm, answers)),
+        ClinicalProfileForm(initial=profile_initial),
+        ConsentForm(),
+    )
+
+
+def _continue_later(request: HttpRequest) -> HttpResponse | None:
+    """Mail a link that reopens this draft; None when there is no usable email address."""
+    try:
+        email = forms.EmailField().clean(request.POST.get("email", ""))
+    except ValidationError:
+        return None
+    if rate_limited(request, scope="submit-later", limit=settings.SUBMIT_RATE_LIMIT, period=3600):
+        return render(request, "navigation/submit_later.html", {"limited": True}, status=429)
+    draft = draft_for_request(request, create=True)
+    token = draft_resume_link_issue(draft=draft)
+    expires = draft.created_at + DRAFT_LIFETIME
+    body = render_to_string(
+        "navigation/email/continue_later.txt",
+        {
+            "link": settings.SITE_URL + reverse("navigation:submit_resume", args=[token]),
+            "expires": expires,
+        },
+    )
+    subject, _sep, text = body.partition("\n")
+    try:
+        send_mail(subject.strip(), text.lstrip(), None, [email])
+    except Exception:
+        # The answers are kept either way; the page says so and offers to try again.
+        logger.exception("Could not send a continue-later email")
+        return render(request, "navigation/submit_later.html", {"failed": True}, status=503)
+    draft_detach(request, draft)
+    return render(request, "navigation/submit_later.html", {"email": email, "expires": expires})
+
+
+@never_cache
+@require_POST
+def submit_draft_save(request: HttpRequest) -> JsonResponse:
+    """The page's script keeps the answers with the draft as they are typed."""
+    if rate_limited(request, scope="submit-draft", limit=120, period=60):
+        return JsonResponse({"error": _("Too many saves in a short time.")}, status=429)
+    draft = draft_for_request(request, create=True)
+    draft_answers_save(draft=draft, answers=_answers_from(request.POST))
+    return JsonResponse({"saved": True})
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def submit_resume(request: HttpRequest, token: str) -> HttpResponse:
+    """GET shows a button; POST spends the link (mail scanners open links on their own)."""
+    if request.method != "POST":
+        valid = draft_resume_link_valid(token=token)
+        return render(
+            request,
+            "navigation/submit_resume.html",
+            {"valid": valid, "token": token},
+            status=200 if valid else 400,
+        )
+    draft = draft_resume_link_redeem(token=token)
+    if draft is None:
+        context = {"valid": False, "token": token}
+        return render(request, "navigation/submit_resume.html", context, status=400)
+    draft_attach(request, draft)
+    messages.success(request, _("Welcome back: your answers and files are as you left them."))
+    return redirect("navigation:submit")
 
 
 @require_http_methods(["GET", "HEAD"])

@@ -171,6 +171,11 @@ class UploadDraft(models.Model):
     # to need the draft; the constraint makes them all land in the same one.
     session_key = models.CharField(max_length=64, unique=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # The answers typed so far ({field name: [values]}), kept so that a reload, a lost
+    # connection or "continue later" loses nothing. Removed with the draft.
+    answers = models.JSONField(default=dict, blank=True)
+    # SHA-256 of the latest "continue later" link's token; emptied when the link is used.
+    resume_token_hash = models.CharField(max_length=64, blank=True, db_index=True)
 
     def __str__(self) -> str:
         return f"Upload draft {self.key.hex[:8]}"

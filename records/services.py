@@ -6,13 +6,15 @@ Others call these: the intake view (`patient_submit`, `draft_*`), the portal
 
 import hashlib
 import logging
+import secrets
 import tempfile
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any, BinaryIO
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
+from django.core import signing
 from django.core.files.storage import storages
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
@@ -46,6 +48,10 @@ from records.validation import DAMAGED, FileRefused, inspect_file
 logger = logging.getLogger(__name__)
 
 CHUNK = 64 * 1024
+# A submission not sent within this time is removed with its files and answers; a
+# "continue later" link lasts as long.
+DRAFT_LIFETIME = timedelta(days=14)
+_draft_signer = signing.TimestampSigner(salt="records.draft.resume-link")
 CONTACT_FIELDS = (
     "full_name",
     "date_of_birth",
@@ -204,7 +210,77 @@ def draft_for_request(request: HttpRequest, *, create: bool) -> UploadDraft | No
     return draft
 
 
-def drafts_expire(*, older_than: timedelta = timedelta(days=14)) -> int:
+def draft_attach(request: HttpRequest, draft: UploadDraft) -> None:
+    """Make `draft` this browser's draft (a "continue later" link opened here). Files this
+    browser had already uploaded into a draft of its own move into it."""
+    if request.session.session_key is None:
+        request.session.save()
+    session_key = request.session.session_key
+    with transaction.atomic():
+        own = UploadDraft.objects.filter(session_key=session_key).exclude(pk=draft.pk).first()
+        if own is not None:
+            Document.objects.in_draft(own).update(draft=draft)
+            own.delete()
+        UploadDraft.objects.filter(pk=draft.pk).update(session_key=session_key)
+    request.session[DRAFT_SESSION_KEY] = str(draft.key)
+
+
+def draft_detach(request: HttpRequest, draft: UploadDraft) -> None:
+    """This browser lets go of the draft ("continue later"): only the emailed link reopens
+    it, so the next person at a shared computer sees an empty form."""
+    UploadDraft.objects.filter(pk=draft.pk).update(session_key=f"detached:{uuid.uuid4().hex}")
+    request.session.pop(DRAFT_SESSION_KEY, None)
+
+
+def draft_answers_save(*, draft: UploadDraft, answers: dict[str, list[str]]) -> None:
+    """Keep the answers typed so far with the draft (the latest replace the earlier)."""
+    UploadDraft.objects.filter(pk=draft.pk).update(answers=answers)
+    draft.answers = answers
+
+
+def _draft_token_hash(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def draft_resume_link_issue(*, draft: UploadDraft) -> str:
+    """A new signed token for a "continue later" link; any earlier link stops working."""
+    raw = secrets.token_urlsafe(32)
+    UploadDraft.objects.filter(pk=draft.pk).update(resume_token_hash=_draft_token_hash(raw))
+    return _draft_signer.sign(raw)
+
+
+def _draft_resume_row(token: str, now: datetime) -> UploadDraft | None:
+    try:
+        raw = _draft_signer.unsign(token, max_age=DRAFT_LIFETIME)
+    except signing.BadSignature:  # tampered, truncated or expired (SignatureExpired)
+        return None
+    return UploadDraft.objects.filter(
+        resume_token_hash=_draft_token_hash(raw), created_at__gt=now - DRAFT_LIFETIME
+    ).first()
+
+
+def draft_resume_link_valid(*, token: str, now: datetime | None = None) -> bool:
+    return _draft_resume_row(token, now or timezone.now()) is not None
+
+
+def draft_resume_link_redeem(*, token: str, now: datetime | None = None) -> UploadDraft | None:
+    """Spend a "continue later" link; its draft, or None when it is bad, expired or used.
+
+    Like a portal link it works once (a conditional UPDATE spends it, so two clicks racing
+    get one draft); the patient can ask for another from the form. It lasts as long as the
+    draft does.
+    """
+    now = now or timezone.now()
+    row = _draft_resume_row(token, now)
+    if row is None:
+        return None
+    spent = UploadDraft.objects.filter(pk=row.pk, resume_token_hash=row.resume_token_hash).update(
+        resume_token_hash=""
+    )
+    return row if spent == 1 else None
+
+
+def drafts_expire(*, older_than: timedelta = DRAFT_LIFETIME) -> int:
     """Remove drafts nobody submitted, with their stored files; return how many."""
     cutoff = timezone.now() - older_than
     expired = 0
