@@ -1,7 +1,8 @@
 """The coordinators' admin: the case queue, the case page, review tasks and centres.
 
 The queue reads in a fixed number of queries whatever the page size (`list_select_related`,
-the due time as a subquery) and never counts a large table in full (estimated counts).
+the due time as a subquery). Its count is exact, filtered or not, so every page of matching
+cases can be reached: an estimate above a cap once hid the oldest matching cases.
 Actions and the case page's forms call services; nothing here writes a status itself.
 """
 
@@ -29,7 +30,6 @@ from navigation.models import Case, CaseStatus, Centre, Outbox, ReviewTask
 from navigation.privacy import ERASE_PERMISSION
 from navigation.review import case_missing_records_refresh
 from navigation.selectors import (
-    EstimatedCountPaginator,
     case_documents,
     case_queue,
     case_timeline,
@@ -61,7 +61,7 @@ class OutcomeFilter(admin.SimpleListFilter):
     parameter_name = "outcome"
 
     def lookups(self, request, model_admin):
-        return [(o.value, o.value.replace("_", " ")) for o in eligibility.Outcome] + [
+        return [(o.value, eligibility.outcome_label(o.value)) for o in eligibility.Outcome] + [
             ("none", "not screened yet")
         ]
 
@@ -208,7 +208,7 @@ class CaseAdmin(admin.ModelAdmin):
         "reference",
         "age",
         "status",
-        "prescreen_outcome",
+        "outcome",
         "her2",
         "lauren",
         "stage",
@@ -234,7 +234,6 @@ class CaseAdmin(admin.ModelAdmin):
     list_per_page = 100
     show_full_result_count = False
     show_facets = admin.ShowFacets.NEVER
-    paginator = EstimatedCountPaginator
     ordering = ["-created_at"]
     actions = ["assign_to_me", "start_review", "request_missing_records", "mark_not_suitable"]
     fields = ["reference", "status", "assignee", "centre", "created_at", "updated_at"]
@@ -272,6 +271,10 @@ class CaseAdmin(admin.ModelAdmin):
     def age(self, case: Case) -> str:
         # Only the largest unit is shown, so only that one is worked out.
         return timesince(case.created_at, depth=1)
+
+    @admin.display(description="outcome", ordering="prescreen_outcome")
+    def outcome(self, case: Case) -> str:
+        return eligibility.outcome_label(case.prescreen_outcome)
 
     @admin.display(description="HER2")
     def her2(self, case: Case) -> str:

@@ -366,6 +366,26 @@ class Outcome(StrEnum):
     INSUFFICIENT_INFORMATION = "insufficient_information"
 
 
+# Each outcome in words, for staff screens and the summary (the public result page has its
+# own, longer sentences in navigation/prescreen.py).
+OUTCOME_LABELS: dict[str, str] = {
+    Outcome.STRONG: "strong evidence",
+    Outcome.GOOD: "good evidence",
+    Outcome.AVAILABLE: "evidence available",
+    Outcome.LIMITED: "limited evidence",
+    Outcome.EXCLUDED: "excluded",
+    Outcome.NOT_COVERED: "not covered by the table",
+    Outcome.INSUFFICIENT_INFORMATION: "insufficient information",
+}
+
+
+def outcome_label(outcome: str) -> str:
+    """An outcome code in words; "not screened yet" for none."""
+    return (
+        OUTCOME_LABELS.get(outcome, outcome.replace("_", " ")) if outcome else "not screened yet"
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class Condition:
     value: bool | None

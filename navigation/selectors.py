@@ -1,9 +1,6 @@
-"""Reads that repeat: the coordinators' queue, a case page's parts, estimated counts."""
+"""Reads that repeat: the coordinators' queue and a case page's parts."""
 
-from django.core.paginator import Paginator
-from django.db import connections
 from django.db.models import Min, OuterRef, Q, QuerySet, Subquery
-from django.utils.functional import cached_property
 
 from navigation.models import Case, CaseEvent, ReviewTask
 from records import selectors as records_selectors
@@ -45,38 +42,3 @@ def case_timeline(case: Case) -> QuerySet[CaseEvent]:
 
 def case_audit_trail(case: Case) -> QuerySet[AuditEvent]:
     return AuditEvent.objects.filter(patient_ref=case.patient.public_id).order_by("-at", "-pk")
-
-
-def estimated_row_count(model, using: str = "default") -> int | None:
-    """PostgreSQL's planner estimate of a table's rows (no scan); None elsewhere."""
-    connection = connections[using]
-    if connection.vendor != "postgresql":
-        return None
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT reltuples::bigint FROM pg_class WHERE oid = %s::regclass",
-            [model._meta.db_table],
-        )
-        row = cursor.fetchone()
-    return int(row[0]) if row and row[0] is not None and row[0] >= 0 else None
-
-
-class EstimatedCountPaginator(Paginator):
-    """Counts exactly up to a cap, and beyond it uses the table estimate.
-
-    COUNT(*) over a large table reads every row; the queue does not need the exact figure
-    once there are more cases than anyone pages through.
-    """
-
-    exact_up_to = 10_000
-
-    @cached_property
-    def count(self) -> int:
-        queryset = self.object_list
-        capped = queryset.order_by()[: self.exact_up_to + 1].count()
-        if capped <= self.exact_up_to:
-            return capped
-        estimate = estimated_row_count(queryset.model, using=queryset.db)
-        if estimate and not queryset.query.where:
-            return max(estimate, capped)
-        return capped
