@@ -19,16 +19,24 @@ from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import getSampleStyleSheet
 from reportlab.lib.units import mm
+from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 from reportlab.platypus.flowables import Flowable
 
+from navigation.eligibility import CRITERIA, outcome_label
 from navigation.models import Case, OncologySummary
-from navigation.services import case_event_record
+from navigation.services import case_event_record, missing_record_labels
 from records.models import ClinicalProfile, Document
 
 logger = logging.getLogger(__name__)
 
 UNKNOWN = "Not known"
+CONFIDENTIAL = (
+    "Confidential: personal health information, for the receiving clinical team only. "
+    "Do not forward."
+)
+EVIDENCE_LABELS = {c.evidence.value: c.evidence_label for c in CRITERIA}
+STATUS_LABELS = {"met": "Met", "not_met": "Not met", "unknown": "Unknown"}
 
 
 def _profile(case: Case) -> ClinicalProfile | None:
@@ -46,12 +54,23 @@ def _text(value: object) -> str:
     return UNKNOWN if value in (None, "") else str(value)
 
 
+def _tnm_part(letter: str, value: str) -> str:
+    """A TNM part as given ("T3", "pT3", "ypN1"), with its letter added only to a bare
+    value ("3" -> "T3")."""
+    value = value.strip()
+    return value if letter in value.upper() else f"{letter}{value}"
+
+
 def profile_rows(profile: ClinicalProfile | None) -> list[tuple[str, str]]:
     """The profile as (question, answer) rows, in the order a clinician reads them."""
     if profile is None:
         return [("Clinical profile", "Not provided")]
     p = profile
-    tnm = " ".join(f"{k}{v}" for k, v in (("T", p.tnm_t), ("N", p.tnm_n), ("M", p.tnm_m)) if v)
+    tnm = " ".join(
+        _tnm_part(letter, value)
+        for letter, value in (("T", p.tnm_t), ("N", p.tnm_n), ("M", p.tnm_m))
+        if value
+    )
     return [
         ("Diagnosis date", _text(p.diagnosis_date)),
         ("Stage (AJCC group)", _text(p.stage)),
@@ -129,7 +148,7 @@ def render_summary_pdf(case: Case, documents: list[Document], now: datetime) -> 
     result = case.prescreen_result or {}
     story.append(
         para(
-            f"Outcome: {result.get('outcome', UNKNOWN)}"
+            f"Outcome: {outcome_label(result.get('outcome', ''))}"
             + (" (provisional)" if result.get("provisional") else "")
             + f"; rule set {result.get('rule_set_version', case.prescreen_rule_set_version)}."
         )
@@ -142,8 +161,8 @@ def render_summary_pdf(case: Case, documents: list[Document], now: datetime) -> 
                 + [
                     [
                         para(c.get("factor", c.get("id"))),
-                        para(c.get("evidence")),
-                        para(c["status"]),
+                        para(EVIDENCE_LABELS.get(c.get("evidence"), c.get("evidence"))),
+                        para(STATUS_LABELS.get(c["status"], c["status"])),
                     ]
                     for c in criteria
                 ],
@@ -174,7 +193,7 @@ def render_summary_pdf(case: Case, documents: list[Document], now: datetime) -> 
         story.append(para("No documents yet."))
     if case.missing_records:
         story.append(Paragraph("Records still missing", heading))
-        story.append(para(", ".join(case.missing_records)))
+        story.append(para(", ".join(missing_record_labels(case.missing_records))))
     buffer = io.BytesIO()
     SimpleDocTemplate(
         buffer,
@@ -183,8 +202,37 @@ def render_summary_pdf(case: Case, documents: list[Document], now: datetime) -> 
         author="CancerFax navigator",
         leftMargin=20 * mm,
         rightMargin=20 * mm,
-    ).build(story)
+        bottomMargin=25 * mm,
+    ).build(story, onFirstPage=_footer, onLaterPages=_footer, canvasmaker=_NumberedCanvas)
     return buffer.getvalue()
+
+
+def _footer(canvas, doc) -> None:
+    canvas.saveState()
+    canvas.setFont("Helvetica", 8)
+    canvas.drawString(20 * mm, 12 * mm, CONFIDENTIAL)
+    canvas.restoreState()
+
+
+class _NumberedCanvas(Canvas):
+    """Writes "Page N of M" on each page: pages are held until the total is known."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._pages: list[dict] = []
+
+    def showPage(self) -> None:  # noqa: N802 (reportlab's name)
+        self._pages.append(dict(self.__dict__))
+        self._startPage()
+
+    def save(self) -> None:
+        total = len(self._pages)
+        for state in self._pages:
+            self.__dict__.update(state)
+            self.setFont("Helvetica", 8)
+            self.drawRightString(A4[0] - 20 * mm, 12 * mm, f"Page {self._pageNumber} of {total}")
+            super().showPage()
+        super().save()
 
 
 def summary_is_stale(case: Case) -> bool:

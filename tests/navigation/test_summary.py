@@ -8,6 +8,7 @@ from django.core.files.storage import storages
 
 from navigation.models import OncologySummary
 from navigation.review import case_review_open
+from navigation.services import missing_record_labels
 from navigation.summary import summaries_rebuild_stale, summary_build, summary_is_stale
 from navigation.tasks import build_oncology_summary
 from tests.navigation.factories import make_case, make_document
@@ -69,3 +70,30 @@ def test_a_profile_change_makes_it_stale_and_the_periodic_task_rebuilds_it(coord
     # The old file does not linger in private storage.
     assert not storages["private"].exists(first.storage_name)
     assert storages["private"].exists(rebuilt.storage_name)
+
+
+def test_tnm_prints_as_given_and_labels_are_words(coordinator):
+    case = make_case(tnm_t="T3", tnm_n="pN1", tnm_m="0")
+    case_review_open(case_id=case.pk)
+    text = pdf_text(summary_build(case_id=case.pk).storage_name)
+    assert "T3 pN1 M0" in text
+    assert "TT3" not in text
+    # Outcome, evidence and criterion status in words, missing records by their names.
+    assert "insufficient_information" not in text and "not_met" not in text
+    assert "Good evidence" in text
+    case.refresh_from_db()
+    assert case.missing_records  # no documents yet: something is missing
+    assert ", ".join(missing_record_labels(case.missing_records)) in text
+
+
+def test_every_page_is_numbered_and_marked_confidential(coordinator):
+    # A long treatment history makes the summary run over more than one page.
+    case = make_case(treatment_history="Cycle of chemotherapy. " * 600)
+    summary = summary_build(case_id=case.pk)
+    with storages["private"].open(summary.storage_name, "rb") as fh:
+        pages = len(pikepdf.open(io.BytesIO(fh.read())).pages)
+    assert pages > 1
+    text = pdf_text(summary.storage_name)
+    for n in range(1, pages + 1):
+        assert f"Page {n} of {pages}" in text
+    assert text.count("Confidential: personal health information") == pages
