@@ -12,7 +12,9 @@ queries however many FAQs or outcomes it has.
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.serializers.json import DjangoJSONEncoder
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import F, Q
@@ -39,11 +41,13 @@ class InformationPageQuerySet(models.QuerySet):
     def published(self) -> InformationPageQuerySet:
         return self.filter(status=PageStatus.PUBLISHED)
 
+    def drafts_of(self, page: InformationPage) -> InformationPageQuerySet:
+        return self.filter(draft_of=page)
+
 
 class InformationPage(models.Model):
     path = models.CharField(
         max_length=200,
-        unique=True,
         validators=[PATH_VALIDATOR],
         help_text=_("The page's address on the site, like /cik/gastric-cancer/."),
     )
@@ -66,6 +70,17 @@ class InformationPage(models.Model):
         blank=True,
         help_text=_("Name and role of the clinician who last reviewed the page."),
     )
+    # A draft is a working copy of a published page, with parts of its own: editors change
+    # it, preview it and publish it as one revision (content.revisions) while the published
+    # page stays as it is.
+    draft_of = models.OneToOneField(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="draft",
+        editable=False,
+    )
     updated_at = models.DateTimeField(auto_now=True)
     history = HistoricalRecords()
 
@@ -73,12 +88,36 @@ class InformationPage(models.Model):
 
     class Meta:
         ordering = ["title"]
+        constraints = [
+            # A draft shares its page's address; only pages themselves need their own.
+            models.UniqueConstraint(
+                fields=["path"],
+                condition=Q(draft_of__isnull=True),
+                name="page_path_unique",
+                violation_error_message=_("Another page already has this address."),
+            ),
+            models.CheckConstraint(
+                condition=Q(draft_of__isnull=True) | Q(status=PageStatus.DRAFT),
+                name="page_draft_never_published",
+                violation_error_message=_("A draft is published through a revision."),
+            ),
+        ]
 
     def __str__(self) -> str:
-        return self.title
+        return f"{self.title} ({_('draft')})" if self.draft_of_id else self.title
 
     def get_absolute_url(self) -> str:
         return self.path
+
+    @property
+    def is_draft_copy(self) -> bool:
+        return self.draft_of_id is not None
+
+    @property
+    def is_editable(self) -> bool:
+        """Editors change a draft, or a page that has never been published; a published
+        page changes only when a revision is published."""
+        return not self.is_published
 
     @property
     def is_published(self) -> bool:
@@ -348,3 +387,90 @@ ITEM_MODEL_NAMES: dict[str, str] = {kind: name for name, kind in ITEM_KINDS.item
 # Sections drawn from something other than their page's rows: the eligibility rules (code)
 # and the other published pages. They are rendered with each page, never stored.
 LIVE_SECTION_KINDS = frozenset({SectionKind.ELIGIBILITY, SectionKind.LIBRARY})
+
+
+class PageRevisionQuerySet(models.QuerySet):
+    def published(self) -> PageRevisionQuerySet:
+        return self.filter(published_at__isnull=False)
+
+    def live_for(self, page: InformationPage) -> PageRevision | None:
+        """The revision the page shows now: the one published last."""
+        return self.published().filter(page=page).order_by("-published_at", "-number").first()
+
+
+class PageRevision(models.Model):
+    """A whole page as it was sent for review or published: its fields and all its parts,
+    as JSON (content.revisions makes and applies it). Never edited: a change is a new
+    revision, and restoring an earlier one publishes its content again as a new revision."""
+
+    page = models.ForeignKey(InformationPage, on_delete=models.CASCADE, related_name="revisions")
+    number = models.PositiveIntegerField(editable=False)
+    snapshot = models.JSONField(encoder=DjangoJSONEncoder, editable=False)
+    note = models.CharField(
+        max_length=300, blank=True, help_text=_("What changed, in a sentence, for the reviewer.")
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("author"),
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    restored_from = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("clinical reviewer"),
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    reviewer_credit = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text=_("Name and role of the reviewer as the page shows them."),
+    )
+    next_review_due = models.DateField(null=True, blank=True)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    published_at = models.DateTimeField(null=True, blank=True)
+
+    objects = PageRevisionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["page", "-number"]
+        verbose_name = _("page revision")
+        permissions = [
+            ("review_pagerevision", _("Can record the clinical review of a revision")),
+            ("publish_pagerevision", _("Can publish a revision")),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["page", "number"], name="revision_number_unique"),
+            # The database's own guard for the rule the review service applies.
+            models.CheckConstraint(
+                condition=Q(reviewed_by__isnull=True)
+                | Q(created_by__isnull=True)
+                | ~Q(reviewed_by=F("created_by")),
+                name="revision_not_reviewed_by_author",
+                violation_error_message=_(
+                    "A revision is reviewed by someone other than its author."
+                ),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return _("%(page)s, revision %(number)s") % {"page": self.page, "number": self.number}
+
+    @property
+    def is_reviewed(self) -> bool:
+        return self.reviewed_at is not None

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+import contextlib
+from collections.abc import Collection, Iterator
+from contextvars import ContextVar
 
 from django.apps import apps as installed_apps
 from django.apps.registry import Apps
@@ -13,6 +15,23 @@ from django.utils import translation
 from content import pagecache
 from content.models import ITEM_MODEL_NAMES, LIVE_SECTION_KINDS, SectionKind
 from content.rendering import faq_entries, html_fingerprint, section_html
+
+_signals_muted: ContextVar[bool] = ContextVar("content_signals_muted", default=False)
+
+
+@contextlib.contextmanager
+def content_signals_muted() -> Iterator[None]:
+    """Saves and deletes inside skip the per-row redraw and cache bump: for code that
+    replaces a whole page's parts at once and then redraws and invalidates once itself."""
+    token = _signals_muted.set(True)
+    try:
+        yield
+    finally:
+        _signals_muted.reset(token)
+
+
+def content_signals_are_muted() -> bool:
+    return _signals_muted.get()
 
 
 def section_html_refresh(

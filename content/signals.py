@@ -10,15 +10,18 @@ from django.apps import apps as installed_apps
 from django.core.exceptions import FieldDoesNotExist
 from django.db.models.signals import post_delete, post_migrate, post_save
 
-from content.models import ITEM_KINDS, PART_MODELS, InformationPage, Part, Section
+from content.models import ITEM_KINDS, PART_MODELS, InformationPage, PageStatus, Part, Section
 from content.services import (
     content_cache_invalidate,
+    content_signals_are_muted,
     section_html_refresh,
     section_html_refresh_stale,
 )
 
 
 def _content_changed(sender, instance, using: str = "default", origin=None, **kwargs) -> None:
+    if content_signals_are_muted():
+        return
     # A page being deleted takes all its sections with it: nothing to redraw.
     if not isinstance(origin, InformationPage):
         kind = (
@@ -30,7 +33,21 @@ def _content_changed(sender, instance, using: str = "default", origin=None, **kw
             # Before invalidating, so no request can cache the page with the old HTML under
             # the new version.
             section_html_refresh(page_id=instance.page_id, kinds=[kind], using=using)
+        if not _shown_to_the_public(instance, using):
+            # A draft's changes reach no public page: the cached copies stay good.
+            return
     content_cache_invalidate(using=using)
+
+
+def _shown_to_the_public(instance, using: str) -> bool:
+    if isinstance(instance, InformationPage):
+        # Its own status may just have changed either way: always count it.
+        return True
+    return (
+        InformationPage.objects.using(using)
+        .filter(pk=instance.page_id, status=PageStatus.PUBLISHED)
+        .exists()
+    )
 
 
 def _migrated(sender, using: str = "default", apps=None, **kwargs) -> None:

@@ -2,6 +2,8 @@
 
 Coordinators work with patient data (records, navigation) and may read content.
 Content editors work on content only and never see patient data.
+Clinical reviewers read content and record the clinical review of a page revision (never
+their own: content.revisions checks the author); they never see patient data either.
 """
 
 from django.apps import apps as global_apps
@@ -10,6 +12,8 @@ from django.utils.translation import gettext_lazy as _
 
 COORDINATORS = "Coordinators"
 CONTENT_EDITORS = "Content editors"
+CLINICAL_REVIEWERS = "Clinical reviewers"
+REVIEW_PERMISSION = "content.review_pagerevision"
 
 # How a role is named to patients.
 ROLE_TITLES = {COORDINATORS: _("Coordinator"), CONTENT_EDITORS: _("Content editor")}
@@ -18,7 +22,22 @@ ROLE_TITLES = {COORDINATORS: _("Coordinator"), CONTENT_EDITORS: _("Content edito
 ROLE_APPS: dict[str, dict[str, str]] = {
     COORDINATORS: {"records": "all", "navigation": "all", "content": "view"},
     CONTENT_EDITORS: {"content": "all"},
+    CLINICAL_REVIEWERS: {"content": "view"},
 }
+# Single permissions ("app.codename") a role has beyond its apps' ones, or without them:
+# reviewing is the reviewers' alone, so an editor's "all" does not include it.
+ROLE_GRANTS: dict[str, set[str]] = {CLINICAL_REVIEWERS: {REVIEW_PERMISSION}}
+ROLE_WITHHOLDS: dict[str, set[str]] = {CONTENT_EDITORS: {REVIEW_PERMISSION}}
+
+
+def _codename_query(names: set[str]):
+    from django.db.models import Q
+
+    query = Q(pk__in=[])
+    for name in names:
+        app_label, codename = name.split(".", 1)
+        query |= Q(content_type__app_label=app_label, codename=codename)
+    return query
 
 
 def sync_role_permissions(apps=global_apps, **kwargs) -> None:
@@ -35,7 +54,11 @@ def sync_role_permissions(apps=global_apps, **kwargs) -> None:
             perms = Permission.objects.filter(content_type__app_label=app_label)
             if access == "view":
                 perms = perms.filter(codename__startswith="view_")
+            if role in ROLE_WITHHOLDS:
+                perms = perms.exclude(_codename_query(ROLE_WITHHOLDS[role]))
             wanted.extend(perms)
+        if role in ROLE_GRANTS:
+            wanted.extend(Permission.objects.filter(_codename_query(ROLE_GRANTS[role])))
         group.permissions.set(wanted)
 
 

@@ -14,6 +14,8 @@ from django.db import models, transaction
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
+from content.models import PageRevision
+
 pytestmark = pytest.mark.django_db
 
 PATIENT_DATA_APPS = ("records", "navigation")
@@ -137,13 +139,39 @@ def test_an_editor_can_open_and_edit_every_content_admin_page(editor_client):
         opts = model._meta
         prefix = f"admin:{opts.app_label}_{opts.model_name}"
         assert editor_client.get(reverse(f"{prefix}_changelist")).status_code == 200
-        assert editor_client.get(reverse(f"{prefix}_add")).status_code == 200
+        # Revisions are made by sending a draft for review, never typed in.
+        expected_add = 403 if model is PageRevision else 200
+        assert editor_client.get(reverse(f"{prefix}_add")).status_code == expected_add
         obj = model.objects.first()
         if obj is not None:
             assert editor_client.get(reverse(f"{prefix}_change", args=[obj.pk])).status_code == 200
             assert (
                 editor_client.get(reverse(f"{prefix}_history", args=[obj.pk])).status_code == 200
             )
+
+
+def test_a_clinical_reviewer_reads_content_and_nothing_of_patients(db):
+    from django.contrib.auth.models import Group
+
+    from navigation.roles import CLINICAL_REVIEWERS
+
+    reviewers = Group.objects.get(name=CLINICAL_REVIEWERS)
+    perms = {
+        f"{app}.{codename}"
+        for app, codename in reviewers.permissions.values_list(
+            "content_type__app_label", "codename"
+        )
+    }
+    assert "content.review_pagerevision" in perms
+    assert "content.view_informationpage" in perms
+    assert {perm.split(".")[0] for perm in perms} == {"content"}
+    assert not [perm for perm in perms if not perm.split(".")[1].startswith(("view_", "review_"))]
+
+
+def test_content_editors_cannot_record_clinical_reviews(editor):
+    assert editor.has_perm("content.change_informationpage")
+    assert editor.has_perm("content.publish_pagerevision")
+    assert not editor.has_perm("content.review_pagerevision")
 
 
 def test_a_coordinator_can_read_content_but_not_change_it(coordinator_client):
