@@ -54,11 +54,14 @@ def _part_block(values: dict[str, Any]) -> tuple[str, str]:
 
 
 def _marked(words: list[str], spans: list[tuple[int, int]], tag: str) -> SafeString:
+    """The words, with each run taken out or put in inside one <del> or <ins>."""
     out: list[str] = []
-    marked = {index for start, end in spans for index in range(start, end)}
-    for index, word in enumerate(words):
-        text = escape(word)
-        out.append(f"<{tag}>{text}</{tag}>" if index in marked else text)
+    done = 0
+    for start, end in spans:
+        out.extend(escape(word) for word in words[done:start])
+        out.append(f"<{tag}>" + " ".join(escape(word) for word in words[start:end]) + f"</{tag}>")
+        done = end
+    out.extend(escape(word) for word in words[done:])
     return mark_safe(" ".join(out).replace("\n", "<br>"))  # noqa: S308 (escaped above)
 
 

@@ -55,6 +55,10 @@ def _default_credit(user) -> str:
     return user.get_full_name() or user.get_username()
 
 
+def _name(user) -> str:
+    return _default_credit(user) if user is not None else ""
+
+
 def _compared_with(revision: PageRevision) -> tuple[str, dict | None]:
     """What a revision is compared against, and how to say so: the page as published now
     for one not yet published, else the revision published before it."""
@@ -171,6 +175,8 @@ class PageRevisionAdmin(admin.ModelAdmin):
             "opts": self.model._meta,
             "title": str(revision),
             "revision": revision,
+            "author_name": _name(revision.created_by),
+            "publisher_name": _name(revision.published_by),
             "is_live": live == revision,
             "compared_label": compared_label,
             "changes": snapshot_changes(compared, revision.snapshot) if compared else None,

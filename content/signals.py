@@ -41,8 +41,9 @@ def _content_changed(sender, instance, using: str = "default", origin=None, **kw
 
 def _shown_to_the_public(instance, using: str) -> bool:
     if isinstance(instance, InformationPage):
-        # Its own status may just have changed either way: always count it.
-        return True
+        # A draft of a published page is never shown; any other page's status may just
+        # have changed either way, so it counts.
+        return instance.draft_of_id is None
     return (
         InformationPage.objects.using(using)
         .filter(pk=instance.page_id, status=PageStatus.PUBLISHED)

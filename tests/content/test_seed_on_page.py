@@ -34,8 +34,29 @@ def parse_seed() -> dict[str, list[str]]:
     return parsed
 
 
-@pytest.fixture
-def page_text(client, db) -> str:
+@pytest.fixture(params=["as seeded", "republished through a revision", "revision preview"])
+def page_text(request, client, db) -> str:
+    """The page as the public sees it, also after a draft of it went round the revision
+    cycle, and a revision's preview as reviewers see it: no step may lose a fact."""
+    if request.param != "as seeded":
+        from django.contrib.auth.models import User
+
+        from content.models import InformationPage
+        from content.revisions import page_draft_open, revision_create, revision_publish
+
+        editor = User.objects.create_user(username="seed-editor", is_staff=True)
+        page = InformationPage.objects.get(path=PAGE)
+        revision = revision_create(draft=page_draft_open(page=page), author=editor)
+        if request.param == "revision preview":
+            from tests.conftest import staff_client
+
+            editor.is_superuser = True
+            editor.save()
+            url = f"/admin/content/pagerevision/{revision.pk}/preview/"
+            response = staff_client(client, editor).get(url)
+            assert response.status_code == 200
+            return main_text(response.content.decode())
+        revision_publish(revision=revision, publisher=editor)
     response = client.get(PAGE)
     assert response.status_code == 200
     return main_text(response.content.decode())

@@ -21,7 +21,7 @@ from tests.security.world import ROLES, build_world
 
 MATRIX = load_matrix()
 # Roles that must never see patient A's identity, whatever the status code.
-NOT_ENTITLED = {"anonymous", "patient_b", "editor"}
+NOT_ENTITLED = {"anonymous", "patient_b", "editor", "reviewer"}
 # (role, cells tested, leaks, audited views, patient-data views allowed), for the summary.
 FIGURES: list[tuple[str, int, int, int, int]] = []
 UNAUDITED: set[str] = set()

@@ -1,6 +1,6 @@
 """A small world for crawling and the authorization matrix: two patients with everything a
-case can have, the three staff roles signed in with their second factor, and a client per
-role."""
+case can have, the four staff roles signed in with their second factor, a draft of the page
+sent for review, and a client per role."""
 
 import hashlib
 from dataclasses import dataclass, field
@@ -28,7 +28,15 @@ from records.models import AuditEvent, Consent, Document, Patient
 from tests.conftest import staff_client
 from tests.navigation.factories import make_case, make_document
 
-ROLES = ("anonymous", "patient_a", "patient_b", "coordinator", "editor", "superuser")
+ROLES = (
+    "anonymous",
+    "patient_a",
+    "patient_b",
+    "coordinator",
+    "editor",
+    "reviewer",
+    "superuser",
+)
 PATIENT_A_EMAIL = "ana.owner@example.org"
 PATIENT_B_EMAIL = "ben.other@example.org"
 
@@ -136,7 +144,16 @@ def build_world(coordinator: User, editor: User, superuser: User) -> World:
     AccessFailureLog.objects.create(username="someone", ip_address="192.0.2.1", user_agent="x")
     StaticDevice.objects.create(user=superuser, name="backup", confirmed=True)
 
-    users = {"coordinator": coordinator, "editor": editor, "superuser": superuser}
+    from navigation.roles import CLINICAL_REVIEWERS
+
+    reviewer = User.objects.create_user(username="reviewer", is_staff=True)
+    reviewer.groups.add(Group.objects.get(name=CLINICAL_REVIEWERS))
+    users = {
+        "coordinator": coordinator,
+        "editor": editor,
+        "reviewer": reviewer,
+        "superuser": superuser,
+    }
     clients: dict[str, Client] = {
         "anonymous": Client(),
         "patient_a": patient_client(PATIENT_A_EMAIL),
@@ -153,6 +170,10 @@ def build_world(coordinator: User, editor: User, superuser: User) -> World:
 
     world.objects["group"] = Group.objects.first()
     world.objects["page"] = InformationPage.objects.order_by("pk").first()
+    from content.revisions import page_draft_open, revision_create
+
+    draft = page_draft_open(page=world.objects["page"])
+    world.objects["revision"] = revision_create(draft=draft, author=editor)
     world.objects["case_ct"] = ContentType.objects.get_for_model(Case).pk
     world.objects["totp"] = TOTPDevice.objects.filter(user=superuser).first()
     return world
