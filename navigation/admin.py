@@ -33,10 +33,11 @@ from navigation.selectors import (
     case_documents,
     case_queue,
     case_timeline,
+    her2_discordant_q,
     her2_q,
 )
 from navigation.summary import profile_rows, summary_is_stale
-from records.models import AuditEvent, ClinicalProfile
+from records.models import HER2_DISCORDANT_WORDS, AuditEvent, ClinicalProfile
 
 # --- queue filters -----------------------------------------------------------------------
 
@@ -91,6 +92,19 @@ class Her2Filter(admin.SimpleListFilter):
         return queryset
 
 
+class Her2DiscordantFilter(admin.SimpleListFilter):
+    title = "HER2 results"
+    parameter_name = "her2_check"
+
+    def lookups(self, request, model_admin):
+        return [("disagree", str(HER2_DISCORDANT_WORDS))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "disagree":
+            return queryset.filter(her2_discordant_q())
+        return queryset
+
+
 class LaurenFilter(admin.SimpleListFilter):
     title = "Lauren type"
     parameter_name = "lauren"
@@ -111,7 +125,8 @@ class LaurenFilter(admin.SimpleListFilter):
 class StageFilter(admin.SimpleListFilter):
     title = "stage"
     parameter_name = "stage"
-    groups = ("I", "II", "III", "IV")
+    # The pre-screen's groups: IVA (locally advanced, M0) apart from IV and IVB (M1).
+    groups = eligibility.STAGE_GROUPS
 
     def lookups(self, request, model_admin):
         return [(g, f"Stage {g}") for g in self.groups] + [("unknown", "Not known")]
@@ -122,7 +137,7 @@ class StageFilter(admin.SimpleListFilter):
                 Q(patient__profile__isnull=True) | Q(patient__profile__stage="")
             )
         if self.value() in self.groups:
-            stages = [self.value() + sub for sub in ("", "A", "B", "C")]
+            stages = [s for s, g in eligibility.STAGE_GROUP_OF.items() if g == self.value()]
             return queryset.filter(patient__profile__stage__in=stages)
         return queryset
 
@@ -221,6 +236,7 @@ class CaseAdmin(admin.ModelAdmin):
         "status",
         OutcomeFilter,
         Her2Filter,
+        Her2DiscordantFilter,
         LaurenFilter,
         StageFilter,
         MissingFilter,
@@ -279,7 +295,8 @@ class CaseAdmin(admin.ModelAdmin):
     @admin.display(description="HER2")
     def her2(self, case: Case) -> str:
         profile = _profile(case)
-        return (profile.her2_status if profile else "") or "?"
+        status = (profile.her2_status if profile else "") or "?"
+        return f"{status} (results disagree)" if profile and profile.her2_discordant else status
 
     @admin.display(description="Lauren", ordering="patient__profile__lauren_type")
     def lauren(self, case: Case) -> str:
@@ -446,6 +463,9 @@ class CaseAdmin(admin.ModelAdmin):
             "case": case,
             "patient": case.patient,
             "profile_rows": profile_rows(profile),
+            "her2_discordant": profile is not None and profile.her2_discordant,
+            "her2_discordant_words": HER2_DISCORDANT_WORDS,
+            "timeline_explanation": eligibility.timeline_explanation(result) if result else "",
             "treatment_history": profile.treatment_history if profile else "",
             "prescreen": result,
             "missing_fields": missing_fields,

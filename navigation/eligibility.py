@@ -749,6 +749,20 @@ FIELD_WORDS: dict[str, str] = {
 }
 
 
+# Plain labels for the codes of a result, for pages and documents written in English.
+STATUS_LABELS: dict[str, str] = {
+    "met": "Applies",
+    "not_met": "Does not apply",
+    "unknown": "Not known yet",
+}
+TIMELINE_LABELS: dict[str, str] = {
+    "blood_collection_from": "Blood collection, from",
+    "blood_collection_to": "Blood collection, until",
+    "first_infusion_from": "First infusion, from",
+    "first_infusion_to": "First infusion, until",
+}
+
+
 def unknown_reason(needs: frozenset[str]) -> str:
     words = [FIELD_WORDS[name] for name in FIELD_NAMES if name in needs]
     listed = words[0] if len(words) == 1 else ", ".join(words[:-1]) + " or " + words[-1]

@@ -23,10 +23,11 @@ from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 from reportlab.platypus.flowables import Flowable
 
+from navigation import eligibility
 from navigation.eligibility import CRITERIA, outcome_label
 from navigation.models import Case, OncologySummary
 from navigation.services import case_event_record, missing_record_labels
-from records.models import ClinicalProfile, Document
+from records.models import HER2_DISCORDANT_WORDS, ClinicalProfile, Document
 
 logger = logging.getLogger(__name__)
 
@@ -36,7 +37,6 @@ CONFIDENTIAL = (
     "Do not forward."
 )
 EVIDENCE_LABELS = {c.evidence.value: c.evidence_label for c in CRITERIA}
-STATUS_LABELS = {"met": "Met", "not_met": "Not met", "unknown": "Unknown"}
 
 
 def _profile(case: Case) -> ClinicalProfile | None:
@@ -80,6 +80,7 @@ def profile_rows(profile: ClinicalProfile | None) -> list[tuple[str, str]]:
         ("HER2 IHC", _text(p.her2_ihc)),
         ("HER2 ISH", _text(p.get_her2_ish_display() if p.her2_ish else "")),
         ("HER2 status", _text(p.her2_status)),
+        *([("HER2 check", str(HER2_DISCORDANT_WORDS))] if p.her2_discordant else []),
         ("ECOG performance status", _text(p.ecog)),
         ("Severe malnutrition / weight loss", _yes_no(p.severe_malnutrition)),
         ("Surgery", _text(p.get_gastrectomy_display() if p.gastrectomy else "")),
@@ -109,6 +110,61 @@ def _table(rows: list[list], widths: list[float]) -> Table:
         )
     )
     return table
+
+
+def _prescreen_story(case: Case, para, heading) -> list[Flowable]:
+    """The pre-screen in plain labels: outcome, each criterion with its reason, the
+    advisories, and the timeline or why there is none."""
+    result = case.prescreen_result or {}
+    outcome = result.get("outcome", "")
+    story: list[Flowable] = [
+        para(
+            f"Outcome: {outcome_label(outcome)}"
+            + (
+                " (provisional: answers that could lower it are unknown)"
+                if result.get("provisional")
+                else ""
+            )
+            + f". Rule set {result.get('rule_set_version', case.prescreen_rule_set_version)}."
+        )
+    ]
+    criteria = result.get("criteria", [])
+    if criteria:
+        story.append(
+            _table(
+                [[para("Criterion"), para("Evidence"), para("For this patient"), para("Why")]]
+                + [
+                    [
+                        para(c.get("factor", c.get("id"))),
+                        para(EVIDENCE_LABELS.get(c.get("evidence"), c.get("evidence"))),
+                        para(eligibility.STATUS_LABELS.get(c["status"], c["status"])),
+                        # Results stored before rule set 2026.12-1 carry no reason.
+                        para(c.get("reason") or "—"),
+                    ]
+                    for c in criteria
+                ],
+                [50 * mm, 25 * mm, 25 * mm, 70 * mm],
+            )
+        )
+    if result.get("advisories"):
+        story.append(Paragraph("Advisories", heading))
+        story.extend(para(advisory) for advisory in result["advisories"])
+    story.append(Paragraph("Timeline after surgery", heading))
+    timeline = result.get("timeline") or {}
+    if timeline:
+        story.append(
+            _table(
+                [[para("Step"), para("Date")]]
+                + [
+                    [para(eligibility.TIMELINE_LABELS.get(key, key)), para(value)]
+                    for key, value in timeline.items()
+                ],
+                [60 * mm, 110 * mm],
+            )
+        )
+    if result:
+        story.append(para(eligibility.timeline_explanation(result)))
+    return story
 
 
 def render_summary_pdf(case: Case, documents: list[Document], now: datetime) -> bytes:
@@ -145,30 +201,7 @@ def render_summary_pdf(case: Case, documents: list[Document], now: datetime) -> 
         ),
         Paragraph("Pre-screen against the CIK gastric cancer table", heading),
     ]
-    result = case.prescreen_result or {}
-    story.append(
-        para(
-            f"Outcome: {outcome_label(result.get('outcome', ''))}"
-            + (" (provisional)" if result.get("provisional") else "")
-            + f"; rule set {result.get('rule_set_version', case.prescreen_rule_set_version)}."
-        )
-    )
-    criteria = result.get("criteria", [])
-    if criteria:
-        story.append(
-            _table(
-                [[para("Criterion"), para("Evidence"), para("Status")]]
-                + [
-                    [
-                        para(c.get("factor", c.get("id"))),
-                        para(EVIDENCE_LABELS.get(c.get("evidence"), c.get("evidence"))),
-                        para(STATUS_LABELS.get(c["status"], c["status"])),
-                    ]
-                    for c in criteria
-                ],
-                [100 * mm, 35 * mm, 35 * mm],
-            )
-        )
+    story.extend(_prescreen_story(case, para, heading))
     story.append(Paragraph("Treatment history", heading))
     history = profile.treatment_history.strip() if profile else ""
     story.append(para(history or "None given."))
