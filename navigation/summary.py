@@ -143,7 +143,7 @@ def _prescreen_story(case: Case, para, heading) -> list[Flowable]:
                     ]
                     for c in criteria
                 ],
-                [50 * mm, 25 * mm, 25 * mm, 70 * mm],
+                [45 * mm, 30 * mm, 27 * mm, 68 * mm],
             )
         )
     if result.get("advisories"):
