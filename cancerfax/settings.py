@@ -349,6 +349,7 @@ CELERY_BEAT_SCHEDULE: dict = {
     "purge-expired-cases": {"task": "navigation.purge_expired_cases", "schedule": 86400.0},
     "verify-stored-files": {"task": "records.verify_stored_files", "schedule": 86400.0},
     "purge-portal-links": {"task": "navigation.purge_portal_links", "schedule": 3600.0},
+    "clear-expired-sessions": {"task": "cancerfax.clear_expired_sessions", "schedule": 3600.0},
 }
 # Task modules outside the apps' tasks.py: erasure and retention, stored-file integrity.
 CELERY_IMPORTS = ["navigation.privacy", "records.integrity"]
@@ -394,8 +395,9 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 
 # Rate limits (requests per minute per client), enforced through the cache.
 PRESCREEN_API_RATE_LIMIT = env_int("PRESCREEN_API_RATE_LIMIT", 60)
-# Portal sign-in links asked for, per 15 minutes: per email address and per client.
-PORTAL_SIGNIN_RATE_LIMIT_PER_EMAIL = env_int("PORTAL_SIGNIN_RATE_LIMIT_PER_EMAIL", 5)
+# Portal sign-in links asked for, per 15 minutes per client. An address is never refused
+# (anyone could block it); it is mailed at most one link per interval, silently.
+PORTAL_SIGNIN_MAIL_INTERVAL_SECONDS = env_int("PORTAL_SIGNIN_MAIL_INTERVAL_SECONDS", 5 * 60)
 PORTAL_SIGNIN_RATE_LIMIT_PER_CLIENT = env_int("PORTAL_SIGNIN_RATE_LIMIT_PER_CLIENT", 20)
 # Complete /submit/ submissions per hour per client.
 SUBMIT_RATE_LIMIT = env_int("SUBMIT_RATE_LIMIT", 10)

@@ -255,9 +255,14 @@ class OncologySummary(models.Model):
 
 
 class PortalToken(models.Model):
-    """A single-use portal sign-in link. Only the token's hash is stored."""
+    """A single-use portal sign-in link. Only the token's hash is stored.
+
+    `patients` are those whose canonical address equalled `email` when the link was issued:
+    the session the link opens reaches their cases and no others, whatever is added later.
+    """
 
     email = models.EmailField(db_index=True)
+    patients = models.ManyToManyField(Patient, related_name="+", blank=True)
     token_hash = models.CharField(max_length=64, unique=True)
     created_at = models.DateTimeField(auto_now_add=True)
     expires_at = models.DateTimeField()

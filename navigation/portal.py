@@ -2,18 +2,25 @@
 
 A patient has no password. They ask for a link; the link carries a random token, signed and
 time-stamped; we keep only the token's SHA-256, and a conditional UPDATE spends it, so a
-link works once, for `LINK_LIFETIME`, and a leaked database gives no usable links. The
-session then holds the verified email address, and every case page is looked up through it:
-a case whose patient has another address is 404, exactly like a case that does not exist.
+link works once, for `LINK_LIFETIME`, and a leaked database gives no usable links.
+
+Addresses are compared in their canonical form (records.emails) by exact equality, never
+case-insensitively: a look-alike address on another domain finds nothing. A link is bound
+to the patients whose address it was issued for, and so is the session it opens: every case
+page is looked up through both the address and those patients, and a case outside them is
+404, exactly like a case that does not exist.
+
 Asking for a link does the same work for every address (one row, one queued task), so
-neither the answer nor its timing tells whether we hold a case for it.
+neither the answer nor its timing tells whether we hold a case for it. Nobody can block
+someone else's sign-in: an address is never refused, it is just mailed at most once per
+`PORTAL_SIGNIN_MAIL_INTERVAL_SECONDS`, silently.
 """
 
 import functools
 import hashlib
 import logging
 import secrets
-import time
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django import forms
@@ -38,7 +45,8 @@ from navigation.models import Case, CaseStatus, PortalSignInRequest, PortalToken
 from navigation.roles import staff_display_name
 from navigation.services import case_event_record, case_transition
 from records.audit import audit_record
-from records.models import AuditEvent, Document, DocumentCategory
+from records.emails import CanonicalEmailFormField, email_canonical_or_none
+from records.models import AuditEvent, Document, DocumentCategory, Patient
 from records.services import (
     DocumentUnavailable,
     clean_original_name,
@@ -51,11 +59,12 @@ from records.validation import FileRefused
 logger = logging.getLogger(__name__)
 
 SESSION_EMAIL = "portal_email"
+# The primary keys of the patients the link was issued for.
+SESSION_PATIENTS = "portal_patients"
 PATIENT_LABEL = "patient (portal)"
 LINK_LIFETIME = timedelta(minutes=30)
-# The limits (settings.PORTAL_SIGNIN_RATE_LIMIT_*) count requests in this window: enough
-# for a patient who mistypes or loses a mail a few times; too few to fill an inbox or to
-# probe many addresses from one place.
+# The per-client limit (settings.PORTAL_SIGNIN_RATE_LIMIT_PER_CLIENT) counts requests in this
+# window: enough for a patient who mistypes a few times; too few to probe many addresses.
 SIGNIN_WINDOW_SECONDS = 15 * 60
 
 _signer = signing.TimestampSigner(salt="navigation.portal.signin-link")
@@ -64,8 +73,20 @@ _signer = signing.TimestampSigner(salt="navigation.portal.signin-link")
 # --- sign-in links --------------------------------------------------------------------
 
 
-def _normalise(email: str) -> str:
-    return email.strip().lower()
+def _canonical(email: str) -> str:
+    return email_canonical_or_none(email) or email.strip()
+
+
+def _patients_with_cases(email: str):
+    return Patient.objects.filter(email=email, case__isnull=False)
+
+
+@dataclass(frozen=True, slots=True)
+class PortalGrant:
+    """What a spent link opens: its address and the patients it was issued for."""
+
+    email: str
+    patient_ids: list[int]
 
 
 def _token_hash(raw: str) -> str:
@@ -75,10 +96,12 @@ def _token_hash(raw: str) -> str:
 def portal_link_issue(*, email: str, now: datetime | None = None) -> str:
     """Store a new single-use link for this address and return its signed token."""
     now = now or timezone.now()
+    email = _canonical(email)
     raw = secrets.token_urlsafe(32)
-    PortalToken.objects.create(
-        email=_normalise(email), token_hash=_token_hash(raw), expires_at=now + LINK_LIFETIME
+    row = PortalToken.objects.create(
+        email=email, token_hash=_token_hash(raw), expires_at=now + LINK_LIFETIME
     )
+    row.patients.set(_patients_with_cases(email))
     return _signer.sign(raw)
 
 
@@ -93,8 +116,8 @@ def _token_row(token: str, now: datetime) -> PortalToken | None:
     ).first()
 
 
-def portal_link_redeem(*, token: str, now: datetime | None = None) -> str | None:
-    """Spend a link; return its email address, or None when it is bad, expired or used."""
+def portal_link_redeem(*, token: str, now: datetime | None = None) -> PortalGrant | None:
+    """Spend a link; return what it opens, or None when it is bad, expired or used."""
     now = now or timezone.now()
     row = _token_row(token, now)
     if row is None:
@@ -103,7 +126,10 @@ def portal_link_redeem(*, token: str, now: datetime | None = None) -> str | None
     spent = PortalToken.objects.filter(pk=row.pk, used_at__isnull=True, expires_at__gt=now).update(
         used_at=now
     )
-    return row.email if spent == 1 else None
+    if spent != 1:
+        return None
+    patient_ids = list(row.patients.values_list("pk", flat=True))
+    return PortalGrant(email=row.email, patient_ids=patient_ids)
 
 
 @transaction.atomic
@@ -113,7 +139,7 @@ def portal_signin_request(*, email: str) -> PortalSignInRequest:
     The same one-row write for every address: whether we know it is looked up in the task,
     never in the request, so the response time says nothing about it.
     """
-    row = PortalSignInRequest.objects.create(email=_normalise(email))
+    row = PortalSignInRequest.objects.create(email=_canonical(email))
     transaction.on_commit(functools.partial(_signin_request_enqueue, row.pk))
     return row
 
@@ -128,7 +154,8 @@ def _signin_request_enqueue(request_id: int) -> None:
 
 
 def portal_signin_request_handle(*, request_id: int, now: datetime | None = None) -> bool:
-    """Mail a sign-in link for a recorded request if its address has a case; True if mailed.
+    """Mail a sign-in link for a recorded request if its address has a case and was not
+    mailed a link in the last interval; True if mailed.
 
     A conditional UPDATE claims the request, so a redelivered task mails nothing twice; it
     also blanks the address, which the table need not keep once the request is handled.
@@ -140,10 +167,28 @@ def portal_signin_request_handle(*, request_id: int, now: datetime | None = None
     claimed = PortalSignInRequest.objects.filter(pk=row.pk, handled_at__isnull=True).update(
         handled_at=now, email=""
     )
-    if not claimed or not Case.objects.filter(patient__email__iexact=row.email).exists():
+    if not claimed or not _patients_with_cases(row.email).exists():
+        return False
+    if not _first_mail_in_interval(row.email, now):
         return False
     portal_link_mail(email=row.email, template="navigation/email/portal_link.txt")
     return True
+
+
+def _first_mail_in_interval(email: str, now: datetime) -> bool:
+    """Claim this address's one sign-in mail of the current interval; False if taken.
+
+    Keyed by a hash (no address in the cache). When the cache is down, the links issued to
+    the address (kept a day) answer instead.
+    """
+    interval = settings.PORTAL_SIGNIN_MAIL_INTERVAL_SECONDS
+    key = f"portal-signin:mailed:{hashlib.sha256(email.encode()).hexdigest()}"
+    try:
+        return bool(cache.add(key, 1, timeout=interval))
+    except Exception as exc:
+        logger.warning("portal sign-in interval from the database: cache %s", type(exc).__name__)
+    since = now - timedelta(seconds=interval)
+    return not PortalToken.objects.filter(email=email, created_at__gte=since).exists()
 
 
 def portal_links_purge(*, now: datetime | None = None, age: timedelta = timedelta(days=1)) -> int:
@@ -170,26 +215,6 @@ def portal_link_mail(*, email: str, template: str, context: dict | None = None) 
     send_mail(subject.strip(), text.lstrip(), None, [email])
 
 
-def _email_rate_limited(email: str) -> bool:
-    """Count one request for this address in the current window; True when over the limit.
-
-    Keyed by a hash (no address in the cache); like the per-client limit, it lets requests
-    through when the cache is down rather than lock every patient out.
-    """
-    window = int(time.time()) // SIGNIN_WINDOW_SECONDS
-    key = f"portal-signin:email:{hashlib.sha256(email.encode()).hexdigest()}:{window}"
-    try:
-        cache.add(key, 0, timeout=SIGNIN_WINDOW_SECONDS + 1)
-        count = cache.incr(key)
-    except ValueError:  # the window ended between add() and incr()
-        cache.set(key, 1, timeout=SIGNIN_WINDOW_SECONDS + 1)
-        count = 1
-    except Exception as exc:
-        logger.warning("portal sign-in limit not enforced: cache %s", type(exc).__name__)
-        return False
-    return count > settings.PORTAL_SIGNIN_RATE_LIMIT_PER_EMAIL
-
-
 # --- access ---------------------------------------------------------------------------
 
 
@@ -199,9 +224,12 @@ def portal_email(request: HttpRequest) -> str | None:
 
 def _own_cases(request: HttpRequest):
     email = portal_email(request)
-    if not email:
+    patient_ids = request.session.get(SESSION_PATIENTS) or []
+    if not email or not patient_ids:
         return Case.objects.none()
-    return Case.objects.filter(patient__email__iexact=email).select_related("patient")
+    return Case.objects.filter(patient__email=email, patient_id__in=patient_ids).select_related(
+        "patient"
+    )
 
 
 def _case_or_404(request: HttpRequest, reference: str) -> Case:
@@ -224,7 +252,7 @@ def _signed_in_or_signin_page(view):
 
 
 class SignInForm(forms.Form):
-    email = forms.EmailField(
+    email = CanonicalEmailFormField(
         label=_("Your email address"),
         help_text=_("The address you gave when you submitted your records."),
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
@@ -266,19 +294,17 @@ def portal_signin(request: HttpRequest) -> HttpResponse:
     form = SignInForm(request.POST)
     if not form.is_valid():
         return render(request, "navigation/portal_signin.html", {"form": form}, status=400)
-    email = _normalise(form.cleaned_data["email"])
-    # Count both before deciding, so one address cannot be tried from many places nor many
-    # addresses from one place.
-    over_email = _email_rate_limited(email)
+    # Many addresses from one place are refused; one address from many places never is
+    # (that would let anyone block a patient's sign-in): its mails are capped in the task.
     over_ip = rate_limited(
         request,
         scope="portal-signin",
         limit=settings.PORTAL_SIGNIN_RATE_LIMIT_PER_CLIENT,
         period=SIGNIN_WINDOW_SECONDS,
     )
-    if over_email or over_ip:
+    if over_ip:
         return render(request, "navigation/portal_signin_limited.html", status=429)
-    portal_signin_request(email=email)
+    portal_signin_request(email=form.cleaned_data["email"])
     return render(request, "navigation/portal_link_sent.html")
 
 
@@ -297,13 +323,14 @@ def portal_link(request: HttpRequest, token: str) -> HttpResponse:
             {"valid": valid, "token": token, "form": SignInForm()},
             status=200 if valid else 400,
         )
-    email = portal_link_redeem(token=token)
-    if email is None:
+    grant = portal_link_redeem(token=token)
+    if grant is None:
         context = {"valid": False, "token": token, "form": SignInForm()}
         return render(request, "navigation/portal_link.html", context, status=400)
     # A new session key at sign-in: a session id planted before sign-in is worth nothing.
     request.session.cycle_key()
-    request.session[SESSION_EMAIL] = email
+    request.session[SESSION_EMAIL] = grant.email
+    request.session[SESSION_PATIENTS] = grant.patient_ids
     return redirect("navigation:portal")
 
 

@@ -7,7 +7,8 @@ once `RETENTION_DAYS` have passed since their last event (`cases_purge_expired`,
 What goes: the patient, their clinical profile, consents, documents and their files, the
 case with its history, notes, review tasks, outbox rows (so queued work finds nothing and
 stops), records requests, the oncology summary and its file, unspent portal links, sign-in
-requests and portal sessions for their address, and admin log entries about those rows.
+requests, every session row holding anything of theirs (portal sign-ins, the submission's
+received page, the upload draft), expired or not, and admin log entries about those rows.
 What stays: the audit trail, which names the patient only by a random id (`patient_ref`)
 and cannot be changed.
 """
@@ -72,16 +73,25 @@ def _admin_log_entries(case: Case, patient: Patient):
     return entries
 
 
-def _portal_sessions_of(email: str) -> list[str]:
-    """Keys of live portal sessions signed in as this address. Portal sessions carry no
-    user id, so they are read one by one; an erasure is rare and sessions are short-lived."""
+def _sessions_of(case: Case, patient: Patient, draft_session_keys: set[str]) -> list[str]:
+    """Keys of every session row holding this patient's data, expired or not: an expired row
+    stays in the table until `clearsessions` runs, with the address still in it.
+
+    Patients' sessions carry no user id, so they are read one by one; an erasure is rare.
+    """
     from cancerfax.models import UserSession
+    from navigation.intake import RECEIVED_SESSION_KEY
+    from navigation.portal import SESSION_EMAIL, SESSION_PATIENTS
 
     keys = []
-    live = UserSession.objects.filter(user_id__isnull=True, expire_date__gt=timezone.now())
-    for session in live.iterator():
+    for session in UserSession.objects.filter(user_id__isnull=True).iterator():
         data = session.get_decoded()
-        if str(data.get("portal_email", "")).lower() == email.lower():
+        if (
+            session.session_key in draft_session_keys
+            or data.get(SESSION_EMAIL) == patient.email
+            or patient.pk in (data.get(SESSION_PATIENTS) or [])
+            or data.get(RECEIVED_SESSION_KEY) == case.reference
+        ):
             keys.append(session.session_key)
     return keys
 
@@ -106,10 +116,13 @@ def case_erase(*, case_id: int, confirmed_by: AbstractBaseUser | None) -> bool:
     files += list(summary)
     drafts = UploadDraft.objects.filter(documents__patient=patient).distinct()
     _admin_log_entries(case, patient).delete()
-    UserSession.objects.filter(session_key__in=_portal_sessions_of(patient.email)).delete()
-    if not Patient.objects.filter(email__iexact=patient.email).exclude(pk=patient.pk).exists():
-        PortalToken.objects.filter(email__iexact=patient.email).delete()
-        PortalSignInRequest.objects.filter(email__iexact=patient.email).delete()
+    draft_session_keys = set(drafts.values_list("session_key", flat=True))
+    UserSession.objects.filter(
+        session_key__in=_sessions_of(case, patient, draft_session_keys)
+    ).delete()
+    if not Patient.objects.filter(email=patient.email).exclude(pk=patient.pk).exists():
+        PortalToken.objects.filter(email=patient.email).delete()
+        PortalSignInRequest.objects.filter(email=patient.email).delete()
     draft_ids = list(drafts.values_list("pk", flat=True))
     # Deleting the patient cascades to the profile, consents, documents and the case with
     # its events, notes, review tasks, outbox rows, records requests and summary.

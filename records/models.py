@@ -13,6 +13,7 @@ from django.db.models import Sum
 from django.utils.translation import gettext_lazy as _
 
 from records import vocabulary
+from records.emails import CanonicalEmailField, email_canonical_or_none
 
 
 class Relationship(models.TextChoices):
@@ -31,7 +32,8 @@ class Patient(models.Model):
         _("your name"), max_length=200, blank=True, help_text=_("If you are not the patient.")
     )
     relationship = models.CharField(max_length=10, choices=Relationship.choices)
-    email = models.EmailField(db_index=True)
+    # Canonical (records.emails): the portal matches it by exact equality, never iexact.
+    email = CanonicalEmailField(db_index=True)
     phone = models.CharField(max_length=32, help_text=_("In international format, e.g. +44…"))
     country = models.CharField(max_length=100)
     preferred_language = models.CharField(max_length=50, default="English")
@@ -42,6 +44,11 @@ class Patient(models.Model):
 
     def __str__(self) -> str:
         return f"Patient {self.public_id.hex[:8]}"
+
+    def save(self, *args, **kwargs) -> None:
+        # Forms already clean to the canonical form; this covers rows written by code.
+        self.email = email_canonical_or_none(self.email) or self.email
+        super().save(*args, **kwargs)
 
 
 class Unknown(models.TextChoices):

@@ -8,7 +8,7 @@ audit rows written: one per allowed view of patient data, none for a refusal.
 import pytest
 from django.urls import reverse
 
-from navigation.portal import SESSION_EMAIL
+from navigation.portal import SESSION_EMAIL, SESSION_PATIENTS
 from navigation.review import case_review_open
 from records.models import AuditEvent
 from tests.conftest import staff_client
@@ -32,10 +32,12 @@ def as_role(client, role: str, world, coordinator, editor):
     if role == "patient_a":
         session = client.session
         session[SESSION_EMAIL] = world["case_a"].patient.email
+        session[SESSION_PATIENTS] = [world["case_a"].patient.pk]
         session.save()
     elif role == "patient_b":
         session = client.session
         session[SESSION_EMAIL] = world["case_b"].patient.email
+        session[SESSION_PATIENTS] = [world["case_b"].patient.pk]
         session.save()
     elif role == "coordinator":
         staff_client(client, coordinator)

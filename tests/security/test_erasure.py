@@ -64,3 +64,64 @@ def test_a_queued_review_for_an_erased_case_does_nothing(coordinator):
     case = make_case()
     case_erase(case_id=case.pk, confirmed_by=coordinator)
     assert case_review_open(case_id=case.pk) is None
+
+
+def _session_with(data: dict, *, expired: bool) -> str:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from cancerfax.session_store import SessionStore
+
+    store = SessionStore()
+    store.update(data)
+    store.create()
+    if expired:
+        from cancerfax.models import UserSession
+
+        UserSession.objects.filter(session_key=store.session_key).update(
+            expire_date=timezone.now() - timedelta(days=3)
+        )
+    return store.session_key
+
+
+@pytest.mark.django_db
+def test_erasure_removes_every_session_holding_the_patient_expired_or_not(coordinator):
+    from cancerfax.models import UserSession
+    from navigation.intake import RECEIVED_SESSION_KEY
+    from navigation.portal import SESSION_EMAIL, SESSION_PATIENTS
+    from tests.navigation.factories import make_case
+
+    case = make_case(email="erase.me@example.org")
+    other = make_case(email="keep.me@example.org")
+    theirs = [
+        _session_with({SESSION_EMAIL: "erase.me@example.org"}, expired=True),
+        _session_with({SESSION_EMAIL: "erase.me@example.org"}, expired=False),
+        _session_with({SESSION_PATIENTS: [case.patient.pk]}, expired=True),
+        _session_with({RECEIVED_SESSION_KEY: case.reference}, expired=True),
+    ]
+    kept = _session_with(
+        {SESSION_EMAIL: "keep.me@example.org", SESSION_PATIENTS: [other.patient.pk]},
+        expired=True,
+    )
+
+    assert case_erase(case_id=case.pk, confirmed_by=coordinator)
+
+    assert not UserSession.objects.filter(session_key__in=theirs).exists()
+    assert UserSession.objects.filter(session_key=kept).exists()
+
+
+@pytest.mark.django_db
+def test_expired_sessions_are_cleared_on_a_schedule():
+    from django.conf import settings
+
+    from cancerfax.models import UserSession
+    from cancerfax.tasks import clear_expired_sessions
+
+    tasks = [entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()]
+    assert clear_expired_sessions.name in tasks
+    expired = _session_with({"x": 1}, expired=True)
+    live = _session_with({"x": 1}, expired=False)
+    clear_expired_sessions.delay()
+    assert not UserSession.objects.filter(session_key=expired).exists()
+    assert UserSession.objects.filter(session_key=live).exists()
