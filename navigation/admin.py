@@ -11,7 +11,7 @@ from datetime import timedelta
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.db.models import Q, QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
@@ -42,7 +42,17 @@ from records.models import HER2_DISCORDANT_WORDS, AuditEvent, ClinicalProfile
 # --- queue filters -----------------------------------------------------------------------
 
 
-class MyCasesFilter(admin.SimpleListFilter):
+class KnownValuesFilter(admin.SimpleListFilter):
+    """A filter that ignores any value not among its own choices: a hand-edited URL
+    (`?assignee=x`) shows the unfiltered queue instead of reaching the database."""
+
+    def value(self) -> str | None:
+        value = super().value()
+        known = {str(key) for key, _label in self.lookup_choices}
+        return value if value in known else None
+
+
+class MyCasesFilter(KnownValuesFilter):
     title = "my cases"
     parameter_name = "mine"
 
@@ -57,7 +67,7 @@ class MyCasesFilter(admin.SimpleListFilter):
         return queryset
 
 
-class OutcomeFilter(admin.SimpleListFilter):
+class OutcomeFilter(KnownValuesFilter):
     title = "pre-screen outcome"
     parameter_name = "outcome"
 
@@ -74,7 +84,7 @@ class OutcomeFilter(admin.SimpleListFilter):
         return queryset
 
 
-class Her2Filter(admin.SimpleListFilter):
+class Her2Filter(KnownValuesFilter):
     title = "HER2"
     parameter_name = "her2"
 
@@ -92,7 +102,7 @@ class Her2Filter(admin.SimpleListFilter):
         return queryset
 
 
-class Her2DiscordantFilter(admin.SimpleListFilter):
+class Her2DiscordantFilter(KnownValuesFilter):
     title = "HER2 results"
     parameter_name = "her2_check"
 
@@ -105,7 +115,7 @@ class Her2DiscordantFilter(admin.SimpleListFilter):
         return queryset
 
 
-class LaurenFilter(admin.SimpleListFilter):
+class LaurenFilter(KnownValuesFilter):
     title = "Lauren type"
     parameter_name = "lauren"
 
@@ -122,7 +132,7 @@ class LaurenFilter(admin.SimpleListFilter):
         return queryset
 
 
-class StageFilter(admin.SimpleListFilter):
+class StageFilter(KnownValuesFilter):
     title = "stage"
     parameter_name = "stage"
     # The pre-screen's groups: IVA (locally advanced, M0) apart from IV and IVB (M1).
@@ -142,7 +152,7 @@ class StageFilter(admin.SimpleListFilter):
         return queryset
 
 
-class AssigneeFilter(admin.SimpleListFilter):
+class AssigneeFilter(KnownValuesFilter):
     """The coordinators, from the users table: not a DISTINCT over every case, as the stock
     related-only filter would run on each page load."""
 
@@ -158,7 +168,7 @@ class AssigneeFilter(admin.SimpleListFilter):
         return queryset
 
 
-class MissingFilter(admin.SimpleListFilter):
+class MissingFilter(KnownValuesFilter):
     title = "missing records"
     parameter_name = "missing"
 
@@ -173,7 +183,7 @@ class MissingFilter(admin.SimpleListFilter):
         return queryset
 
 
-class DueFilter(admin.SimpleListFilter):
+class DueFilter(KnownValuesFilter):
     title = "review due"
     parameter_name = "due"
 
@@ -191,7 +201,7 @@ class DueFilter(admin.SimpleListFilter):
         return queryset
 
 
-class AgeFilter(admin.SimpleListFilter):
+class AgeFilter(KnownValuesFilter):
     title = "age"
     parameter_name = "age"
 
@@ -208,6 +218,15 @@ class AgeFilter(admin.SimpleListFilter):
 
 
 # --- the case admin ----------------------------------------------------------------------
+
+
+def query_refused(request: HttpRequest) -> HttpResponse | None:
+    """400 for a query string no form could send: a NUL character, which PostgreSQL
+    refuses in any text (the filters and the search would otherwise fail with a 500)."""
+    for key, values in request.GET.lists():
+        if "\x00" in key or any("\x00" in value for value in values):
+            return HttpResponseBadRequest("Bad query string.", content_type="text/plain")
+    return None
 
 
 def _profile(case: Case) -> ClinicalProfile | None:
@@ -258,6 +277,12 @@ class CaseAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Case]:
         return case_queue()
+
+    def changelist_view(self, request: HttpRequest, extra_context=None) -> HttpResponse:
+        refused = query_refused(request)
+        if refused is not None:
+            return refused
+        return super().changelist_view(request, extra_context)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         # Cases are opened by submissions only.

@@ -112,6 +112,12 @@ def _portal_url() -> str:
     return settings.SITE_URL + reverse("navigation:portal")
 
 
+# Every /submit/ page can carry health answers (a pre-filled form, an error re-render, the
+# received page): no browser or proxy may keep a copy.
+@never_cache
+# Every /submit/ page can carry health answers (a pre-filled form, an error re-render, the
+# received page): no browser or proxy may keep a copy.
+@never_cache
 @require_http_methods(["GET", "HEAD", "POST"])
 def submit(request: HttpRequest) -> HttpResponse:
     refused: list[tuple[str, str]] = []
@@ -255,6 +261,7 @@ def submit_resume(request: HttpRequest, token: str) -> HttpResponse:
     return redirect("navigation:submit")
 
 
+@never_cache
 @require_http_methods(["GET", "HEAD"])
 def submit_received(request: HttpRequest) -> HttpResponse:
     reference = request.session.get(RECEIVED_SESSION_KEY)
