@@ -8,6 +8,7 @@ result is a plain link (shareable, bookmarkable, works without JavaScript), and 
 import json
 import math
 import time
+from datetime import date
 from typing import Any
 from urllib.parse import urlencode
 
@@ -21,11 +22,13 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.csrf import csrf_exempt
 
 from cancerfax.security import rate_limited
 from navigation.eligibility import (
+    EXCLUDING_CRITERION,
     FIELD_DOCUMENTS,
     FIELD_NAMES,
     Outcome,
@@ -35,6 +38,7 @@ from navigation.eligibility import (
     prescreen,
     profile_as_query,
     profile_from_query,
+    timeline_explanation,
 )
 from records import vocabulary
 
@@ -166,10 +170,17 @@ OUTCOME_WORDS: dict[Outcome, tuple[str, str, str]] = {
         _("The documents listed below would answer the open questions."),
     ),
 }
+# What each status means for the family reading the result. The exclusion row says in
+# words whether the patient is excluded: "met" there is bad news, not a green tick.
 STATUS_WORDS = {
-    Status.MET: _("Met"),
-    Status.NOT_MET: _("Not met"),
-    Status.UNKNOWN: _("Unknown"),
+    Status.MET: _("Applies to you"),
+    Status.NOT_MET: _("Does not apply"),
+    Status.UNKNOWN: _("Not known yet"),
+}
+EXCLUSION_WORDS = {
+    Status.MET: _("Applies to you: CIK is generally not offered"),
+    Status.NOT_MET: _("Does not apply: you are not excluded"),
+    Status.UNKNOWN: _("Not known yet"),
 }
 
 
@@ -182,19 +193,39 @@ def _badge(status: Status, *, excluding: bool) -> str:
     return "text-bg-danger" if excluding else "text-bg-secondary"
 
 
-def _result_context(form: PrescreenForm, result: Result) -> dict[str, Any]:
+def _answers(form: PrescreenForm) -> list[tuple[str, str]]:
+    """The answers given, as (question, answer) in the order asked, for the printed result."""
+    answers = []
+    for name, field in form.fields.items():
+        value = form.cleaned_data.get(name)
+        if value in ("", None):
+            continue
+        if isinstance(field, forms.ChoiceField):
+            shown = str(dict(field.choices).get(value, value))
+        else:
+            shown = date_format(value, "j F Y")
+        answers.append((str(field.label), shown))
+    return answers
+
+
+def _result_context(form: PrescreenForm, result: Result, today: date) -> dict[str, Any]:
     tone, headline, explanation = OUTCOME_WORDS[result.outcome]
     return {
         "result": result,
+        "today": today,
         "tone": tone,
         "headline": headline,
         "explanation": explanation,
+        "answers": _answers(form),
         "criteria": [
             {
                 "criterion": c.criterion,
                 "status": c.status.value,
-                "status_words": STATUS_WORDS[c.status],
-                "badge": _badge(c.status, excluding=c.criterion.evidence == "excluded"),
+                "status_words": (
+                    EXCLUSION_WORDS if c.criterion.id == EXCLUDING_CRITERION else STATUS_WORDS
+                )[c.status],
+                "badge": _badge(c.status, excluding=c.criterion.id == EXCLUDING_CRITERION),
+                "reason": c.reason,
             }
             for c in result.criteria
         ],
@@ -203,6 +234,7 @@ def _result_context(form: PrescreenForm, result: Result) -> dict[str, Any]:
             # In the order the questions are asked, not alphabetical as in the API.
             for name in sorted(result.missing, key=FIELD_NAMES.index)
         ],
+        "timeline_explanation": timeline_explanation(result.as_dict()),
         "submit_url": f"{SUBMIT_PATH}?{urlencode(profile_as_query(result.profile))}",
     }
 
@@ -213,7 +245,8 @@ def eligibility(request: HttpRequest) -> HttpResponse:
     form = PrescreenForm(request.GET if answered else None)
     context: dict[str, Any] = {"form": form}
     if answered and form.is_valid():
-        context.update(_result_context(form, prescreen(form.profile)))
+        today = timezone.localdate()
+        context.update(_result_context(form, prescreen(form.profile, today=today), today))
     response = render(request, "navigation/eligibility.html", context)
     if answered:
         # The page holds health information: keep it out of shared caches.

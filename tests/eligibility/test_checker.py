@@ -34,6 +34,10 @@ ANSWERS = {
 }
 
 
+def criterion_status(html: str, criterion: str) -> str:
+    return re.search(rf'data-criterion="{criterion}" data-status="(\w+)"', html).group(1)
+
+
 def continue_link(html: str) -> str:
     start = html.index('id="continue" href="') + len('id="continue" href="')
     return unescape(html[start : html.index('"', start)])
@@ -86,9 +90,10 @@ def test_answers_show_the_outcome_every_criterion_and_what_is_missing(
     assert 'data-outcome="good"' in html
     assert "matches a setting with good evidence" in html
     assert 'id="provisional"' in html
-    assert '<tr data-criterion="post_d2_gastrectomy" data-status="met">' in html
-    assert '<tr data-criterion="metastatic_first_line" data-status="not_met">' in html
-    assert '<tr data-criterion="her2_trastuzumab" data-status="unknown">' in html
+    assert criterion_status(html, "post_d2_gastrectomy") == "met"
+    assert criterion_status(html, "metastatic_first_line") == "not_met"
+    assert criterion_status(html, "her2_trastuzumab") == "unknown"
+    assert html.count('class="criterion-reason') == 7
     assert "Adjuvant CIK reduces recurrence; initiate 3–4 weeks post-surgery" in html
     assert '<li data-field="trastuzumab">' in html
     assert "your oncologist&#x27;s treatment plan" in html
@@ -127,8 +132,11 @@ def test_poor_performance_is_explained_as_an_exclusion(client):
     html = client.get(URL, {"ecog": "4"}).content.decode()
     assert 'data-outcome="excluded"' in html
     assert "generally not offered" in html
-    assert '<tr data-criterion="poor_performance_or_malnutrition" data-status="met">' in html
-    assert '<span class="badge text-bg-danger">Met</span>' in html
+    assert criterion_status(html, "poor_performance_or_malnutrition") == "met"
+    assert (
+        '<span class="badge text-bg-danger">Applies to you: CIK is generally not offered</span>'
+        in html
+    )
 
 
 def test_a_future_operation_date_is_refused_and_nothing_is_lost(client):
@@ -149,3 +157,40 @@ def test_a_value_outside_the_choices_is_refused(client):
 def test_a_link_from_elsewhere_with_only_some_answers_is_checked(client):
     html = client.get(URL, {"stage": "IV", "metastatic": "true", "prior_lines": "0"})
     assert 'data-outcome="available"' in html.content.decode()
+
+
+@time_machine.travel(datetime(2026, 12, 2, 12, tzinfo=UTC))
+@pytest.mark.parametrize(
+    ("answers", "status", "words"),
+    [
+        ({"ecog": "4"}, "met", "Applies to you: CIK is generally not offered"),
+        (
+            {"ecog": "1", "severe_malnutrition": "false"},
+            "not_met",
+            "Does not apply: you are not excluded",
+        ),
+        ({}, "unknown", "Not known yet"),
+    ],
+)
+def test_the_exclusion_row_says_in_words_whether_the_patient_is_excluded(
+    client, answers, status, words
+):
+    html = client.get(URL, {"stage": "II", **answers}).content.decode()
+    assert criterion_status(html, "poor_performance_or_malnutrition") == status
+    row = html[html.index('data-criterion="poor_performance_or_malnutrition"') :]
+    assert words in row[: row.index("</li>")]
+
+
+@time_machine.travel(datetime(2026, 12, 2, 12, tzinfo=UTC))
+def test_the_result_shows_the_date_the_answers_and_why_there_is_no_timeline(client):
+    html = client.get(
+        URL, {**ANSWERS, "surgery_date": "2025-06-01", "peritoneal_metastasis": "true"}
+    ).content.decode()
+    assert "Checked on 2 December 2026" in html
+    answers = html[html.index('id="answers"') :]
+    assert "What stage is the cancer?" in answers and "IIIA" in answers
+    assert "Yes: a gastrectomy with D2 lymph node removal" in answers
+    assert "1 June 2025" in answers
+    assert 'id="timeline"' not in html
+    assert "the post-surgery setting does not apply" in html
+    assert "Rule set 2026.12-1" in html
