@@ -84,16 +84,12 @@ class PartInline(admin.StackedInline):
         return format_html('<a href="{}">{}</a>', url, _("Earlier versions"))
 
 
-class TabularPartInline(PartInline, admin.TabularInline):
-    template = "admin/edit_inline/tabular.html"
-
-
 class SectionInline(PartInline):
     model = Section
     fields = ["position", "kind", "heading", "intro", "quote", "note", "history_link"]
 
 
-class GlancePointInline(TabularPartInline):
+class GlancePointInline(PartInline):
     model = GlancePoint
     fields = ["position", "text", "history_link"]
 
@@ -133,12 +129,12 @@ class FAQInline(PartInline):
     fields = ["position", "question", "answer", "history_link"]
 
 
-class HelpStepInline(TabularPartInline):
+class HelpStepInline(PartInline):
     model = HelpStep
     fields = ["position", "text", "history_link"]
 
 
-class CallToActionInline(TabularPartInline):
+class CallToActionInline(PartInline):
     model = CallToAction
     fields = ["position", "label", "url", "primary", "history_link"]
 
