@@ -52,9 +52,14 @@ def client_ip(request: HttpRequest) -> str | None:
     return request.META.get("REMOTE_ADDR") or None
 
 
-def rate_limited(request: HttpRequest, *, scope: str, limit: int, period: int) -> bool:
+def rate_limited(
+    request: HttpRequest, *, scope: str, limit: int, period: int, cost: int = 1
+) -> bool:
     """Count this request against the client's budget for `scope`: at most `limit`
     requests per `period` seconds. True when the budget is spent (answer 429).
+
+    `cost` counts something other than requests against the same kind of budget: the
+    bytes a client uploads, say (`cost=len(chunk)` against a byte budget); 0 only asks.
 
     A fixed window in the shared cache (atomic INCR on Redis), keyed by a hash of the
     address so no address is written in clear. When the cache is down the request is let
@@ -66,10 +71,10 @@ def rate_limited(request: HttpRequest, *, scope: str, limit: int, period: int) -
     key = f"ratelimit:{scope}:{digest}:{window}"
     try:
         cache.add(key, 0, timeout=period + 1)
-        count = cache.incr(key)
+        count = cache.incr(key, cost) if cost else cache.get(key, 0)
     except ValueError:  # the key expired between add and incr: a fresh window
-        cache.set(key, 1, timeout=period + 1)
-        count = 1
+        cache.set(key, cost, timeout=period + 1)
+        count = cost
     except Exception as exc:  # cache unreachable: fail open, and say so
         logger.warning("rate limit for %s not enforced: cache %s", scope, type(exc).__name__)
         return False

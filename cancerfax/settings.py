@@ -241,6 +241,13 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 UPLOAD_MAX_FILE_BYTES = env_int("UPLOAD_MAX_FILE_BYTES", 200 * 1024 * 1024)
 UPLOAD_MAX_FILES = env_int("UPLOAD_MAX_FILES", 40)
 UPLOAD_MAX_SUBMISSION_BYTES = env_int("UPLOAD_MAX_SUBMISSION_BYTES", 1024 * 1024 * 1024)
+# Anonymous uploads cannot fill private storage: bytes one client (address) may upload
+# per hour, counted while the file streams; the total all unsubmitted drafts may hold
+# (new draft uploads are refused and coordinators told once when reached); and how long
+# a draft nobody submitted is kept, with its files.
+UPLOAD_CLIENT_BYTES_PER_HOUR = env_int("UPLOAD_CLIENT_BYTES_PER_HOUR", 2 * 1024**3)
+UPLOAD_DRAFTS_MAX_BYTES = env_int("UPLOAD_DRAFTS_MAX_BYTES", 50 * 1024**3)
+UPLOAD_DRAFT_MAX_AGE_HOURS = env_int("UPLOAD_DRAFT_MAX_AGE_HOURS", 24)
 
 # ClamAV: "tcp://host:port" or "unix:///path/to/clamd.ctl". Production refuses to start
 # without one. Empty in development: files are marked "not scanned (no scanner in
@@ -342,7 +349,7 @@ CELERY_BEAT_SCHEDULE: dict = {
     },
     "remind-overdue-reviews": {"task": "navigation.remind_overdue_reviews", "schedule": 900.0},
     "rescan-pending-documents": {"task": "records.rescan_pending_documents", "schedule": 300.0},
-    "expire-upload-drafts": {"task": "records.expire_upload_drafts", "schedule": 86400.0},
+    "expire-upload-drafts": {"task": "records.expire_upload_drafts", "schedule": 3600.0},
     "rescreen-open-cases": {"task": "navigation.rescreen_open_cases", "schedule": 3600.0},
     "rebuild-stale-summaries": {"task": "navigation.rebuild_stale_summaries", "schedule": 600.0},
     "refresh-missing-records": {"task": "navigation.refresh_missing_records", "schedule": 300.0},

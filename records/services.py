@@ -18,6 +18,7 @@ from django.core import signing
 from django.core.files.storage import storages
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.db.models import Q
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -35,6 +36,7 @@ from records.models import (
     Patient,
     UploadDraft,
 )
+from records.quotas import drafts_full, drafts_full_message
 from records.scanning import coordinators_alert
 from records.uploads import (
     DRAFT_SESSION_KEY,
@@ -245,7 +247,9 @@ def _draft_token_hash(raw: str) -> str:
 def draft_resume_link_issue(*, draft: UploadDraft) -> str:
     """A new signed token for a "continue later" link; any earlier link stops working."""
     raw = secrets.token_urlsafe(32)
-    UploadDraft.objects.filter(pk=draft.pk).update(resume_token_hash=_draft_token_hash(raw))
+    UploadDraft.objects.filter(pk=draft.pk).update(
+        resume_token_hash=_draft_token_hash(raw), kept_for_later=True
+    )
     return _draft_signer.sign(raw)
 
 
@@ -280,17 +284,27 @@ def draft_resume_link_redeem(*, token: str, now: datetime | None = None) -> Uplo
     return row if spent == 1 else None
 
 
-def drafts_expire(*, older_than: timedelta = DRAFT_LIFETIME) -> int:
-    """Remove drafts nobody submitted, with their stored files; return how many."""
-    cutoff = timezone.now() - older_than
-    expired = 0
-    for draft in UploadDraft.objects.filter(created_at__lt=cutoff).iterator():
+def drafts_expire(*, now: datetime | None = None) -> int:
+    """Remove drafts nobody submitted, with their stored files; return how many.
+
+    A draft is kept `UPLOAD_DRAFT_MAX_AGE_HOURS` (a day): long enough to fill in the form,
+    short enough that files nobody submits do not pile up in private storage. A draft its
+    patient chose to continue later (a link was mailed) is kept DRAFT_LIFETIME, as long as
+    the link.
+    """
+    now = now or timezone.now()
+    short = now - timedelta(hours=settings.UPLOAD_DRAFT_MAX_AGE_HOURS)
+    expired = UploadDraft.objects.filter(
+        Q(created_at__lt=now - DRAFT_LIFETIME) | Q(created_at__lt=short, kept_for_later=False)
+    )
+    count = 0
+    for draft in expired.iterator():
         with transaction.atomic():
             names = list(Document.objects.in_draft(draft).values_list("storage_name", flat=True))
             draft.delete()
             transaction.on_commit(lambda names=names: _delete_stored(names))
-        expired += 1
-    return expired
+        count += 1
+    return count
 
 
 def _delete_stored(names: list[str]) -> None:
@@ -299,9 +313,16 @@ def _delete_stored(names: list[str]) -> None:
         storage.delete(name)
 
 
-@transaction.atomic
 def draft_file_add(*, draft: UploadDraft, category: str, upload: UploadedFile) -> Document:
-    """Add one file to a draft, within the submission's limits."""
+    """Add one file to a draft, within the submission's limits and the drafts' quota."""
+    if drafts_full(adding=upload.size or 0):
+        upload.close()
+        raise FileRefused(drafts_full_message())
+    return _draft_file_add(draft=draft, category=category, upload=upload)
+
+
+@transaction.atomic
+def _draft_file_add(*, draft: UploadDraft, category: str, upload: UploadedFile) -> Document:
     UploadDraft.objects.select_for_update().filter(pk=draft.pk).first()
     count, size = Document.objects.in_draft(draft).totals()
     return _store(

@@ -21,5 +21,6 @@ def rescan_pending_documents() -> None:
 
 @shared_task(name="records.expire_upload_drafts", ignore_result=True)
 def expire_upload_drafts() -> None:
-    """For beat: drafts never submitted are removed with their files after two weeks."""
+    """For beat: drafts never submitted are removed with their files after
+    UPLOAD_DRAFT_MAX_AGE_HOURS."""
     drafts_expire()

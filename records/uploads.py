@@ -18,6 +18,8 @@ from django.http import HttpRequest
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 
+from records.quotas import client_bytes_message, client_bytes_spent, counts_client_bytes
+
 DRAFT_SESSION_KEY = "records_upload_draft"
 # Set on the request when it carried more files than Django parses (see new_file).
 FILES_OVERFLOW_ATTR = "records_files_overflow"
@@ -115,6 +117,7 @@ class StreamingUploadHandler(FileUploadHandler):
         if self.budget is None:
             # Read lazily: only requests that carry files pay for the draft lookup.
             self.budget = upload_budget(self.request)
+            self.counts_bytes = counts_client_bytes(self.request)
         self.file = StreamedUpload(
             self.file_name, self.content_type, 0, self.charset, self.content_type_extra
         )
@@ -123,6 +126,8 @@ class StreamingUploadHandler(FileUploadHandler):
         self.refused = ""
         if self.budget.files_left <= 0:
             self.refused = too_many_files_message()
+        elif self.counts_bytes and client_bytes_spent(self.request, adding=0):
+            self.refused = client_bytes_message()
         else:
             self.budget.files_left -= 1
 
@@ -134,6 +139,10 @@ class StreamingUploadHandler(FileUploadHandler):
             self._refuse(file_too_large_message())
         elif size > self.budget.bytes_left:
             self._refuse(submission_too_large_message())
+        elif self.counts_bytes and client_bytes_spent(self.request, adding=len(raw_data)):
+            # One counter increment per chunk (1 MiB): a client over its hourly budget is
+            # stopped within a chunk, whatever the file's size.
+            self._refuse(client_bytes_message())
         else:
             self.file.write(raw_data)
             self.hasher.update(raw_data)
