@@ -106,3 +106,15 @@ def test_a_draft_nobody_submits_is_removed_with_its_files_after_a_day(
     assert UploadDraft.objects.count() == 1
     assert [d.original_name for d in Document.objects.all()] == ["new.pdf"]
     assert len(stored_files(private_dir)) == 1
+
+
+def test_a_draft_its_patient_chose_to_continue_later_outlives_the_day(settings):
+    from records.services import draft_resume_link_issue
+
+    start = datetime.datetime(2026, 3, 1, 9, 0, tzinfo=datetime.UTC)
+    with time_machine.travel(start, tick=False):
+        post_upload(Client(), "kept.pdf", pdf_bytes("Kept."), "pathology")
+        draft_resume_link_issue(draft=UploadDraft.objects.get())
+
+    assert drafts_expire(now=start + datetime.timedelta(days=3)) == 0
+    assert drafts_expire(now=start + datetime.timedelta(days=15)) == 1
