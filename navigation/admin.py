@@ -84,6 +84,19 @@ class OutcomeFilter(KnownValuesFilter):
         return queryset
 
 
+class RescreenFilter(KnownValuesFilter):
+    title = "new rules"
+    parameter_name = "rescreen"
+
+    def lookups(self, request, model_admin):
+        return [("changed", "Outcome changed by new rules")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "changed":
+            return queryset.exclude(prescreen_changed_from="")
+        return queryset
+
+
 class Her2Filter(KnownValuesFilter):
     title = "HER2"
     parameter_name = "her2"
@@ -254,6 +267,7 @@ class CaseAdmin(admin.ModelAdmin):
         MyCasesFilter,
         "status",
         OutcomeFilter,
+        RescreenFilter,
         Her2Filter,
         Her2DiscordantFilter,
         LaurenFilter,
@@ -315,7 +329,11 @@ class CaseAdmin(admin.ModelAdmin):
 
     @admin.display(description="outcome", ordering="prescreen_outcome")
     def outcome(self, case: Case) -> str:
-        return eligibility.outcome_label(case.prescreen_outcome)
+        label = eligibility.outcome_label(case.prescreen_outcome)
+        if case.prescreen_changed_from:
+            was = eligibility.outcome_label(case.prescreen_changed_from)
+            return f"{label} (new rules; was {was})"
+        return label
 
     @admin.display(description="HER2")
     def her2(self, case: Case) -> str:
@@ -489,6 +507,7 @@ class CaseAdmin(admin.ModelAdmin):
             "patient": case.patient,
             "profile_rows": profile_rows(profile),
             "her2_discordant": profile is not None and profile.her2_discordant,
+            "prescreen_changed_from_label": eligibility.outcome_label(case.prescreen_changed_from),
             "her2_discordant_words": HER2_DISCORDANT_WORDS,
             "timeline_explanation": eligibility.timeline_explanation(result) if result else "",
             "treatment_history": profile.treatment_history if profile else "",

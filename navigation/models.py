@@ -64,6 +64,9 @@ class Case(models.Model):
     prescreen_outcome = models.CharField(max_length=30, blank=True, db_index=True)
     prescreen_result = models.JSONField(default=dict, blank=True)
     prescreen_rule_set_version = models.CharField(max_length=20, blank=True)
+    # The outcome before a new rule set changed it, while the latest pre-screen is that
+    # re-screen (a later pre-screen of new answers clears it): the queue lists these cases.
+    prescreen_changed_from = models.CharField(max_length=30, blank=True)
     missing_records = models.JSONField(default=list, blank=True)
     missing_records_count = models.PositiveSmallIntegerField(default=0)
     centre = models.ForeignKey(

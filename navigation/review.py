@@ -121,6 +121,7 @@ def case_prescreen_refresh(*, case: Case) -> bool:
     case.prescreen_outcome = result["outcome"]
     case.prescreen_result = result
     case.prescreen_rule_set_version = result.get("rule_set_version", eligibility.RULE_SET_VERSION)
+    case.prescreen_changed_from = ""
     case.missing_records = missing
     case.missing_records_count = len(missing)
     case.save(
@@ -128,6 +129,7 @@ def case_prescreen_refresh(*, case: Case) -> bool:
             "prescreen_outcome",
             "prescreen_result",
             "prescreen_rule_set_version",
+            "prescreen_changed_from",
             "missing_records",
             "missing_records_count",
             "updated_at",
@@ -296,12 +298,15 @@ def cases_rescreen(*, limit: int = 1000) -> int:
             old_outcome, old_version = case.prescreen_outcome, case.prescreen_rule_set_version
             if case_prescreen_refresh(case=case):
                 changed += 1
+                Case.objects.filter(pk=case.pk).update(prescreen_changed_from=old_outcome)
                 case_event_record(
                     case=case,
                     note=(
                         f"Pre-screen outcome changed from {old_outcome} to "
                         f"{case.prescreen_outcome} (rules {old_version} → "
-                        f"{case.prescreen_rule_set_version})."
+                        f"{case.prescreen_rule_set_version}): "
+                        f"{eligibility.outcome_label(old_outcome)} → "
+                        f"{eligibility.outcome_label(case.prescreen_outcome)}."
                     ),
                 )
     return changed
