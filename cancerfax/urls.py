@@ -12,3 +12,6 @@ urlpatterns = [
     path("", include("records.urls")),
     path("", include("content.urls")),
 ]
+
+handler400 = "cancerfax.errors.bad_request"
+handler500 = "cancerfax.errors.server_error"

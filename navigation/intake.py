@@ -9,6 +9,7 @@ transaction; after commit the patient gets an email with their reference and a p
 """
 
 import logging
+import uuid
 from typing import Any
 
 from django import forms
@@ -16,7 +17,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
-from django.db import transaction
+from django.db import DatabaseError, IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -80,15 +81,70 @@ def _initial_from(form_class: type[forms.Form], answers: dict[str, list[str]]) -
 
 @transaction.atomic
 def intake_submit(
-    *, contact: dict, profile: dict, consent_version: str, draft: UploadDraft | None
+    *,
+    contact: dict,
+    profile: dict,
+    consent_version: str,
+    draft: UploadDraft | None,
+    submission_key: uuid.UUID | None = None,
 ) -> Case:
-    """Store the submission and open its case, all or nothing; mail the patient after commit."""
+    """Store the submission and open its case, all or nothing; mail the patient after commit.
+
+    The same `submission_key` twice (two sends racing) stores one case: the second meets the
+    unique key and raises IntegrityError, and `submission_case` then finds the first."""
     patient = patient_submit(
         contact=contact, profile=profile, consent_version=consent_version, draft=draft
     )
-    case = case_open(patient=patient)
-    transaction.on_commit(lambda: submission_mail(case_id=case.pk))
+    case = case_open(patient=patient, submission_key=submission_key)
+    transaction.on_commit(lambda: submission_mail(case_id=case.pk), robust=True)
     return case
+
+
+def submission_case(key: uuid.UUID | None) -> Case | None:
+    """The case a submission form already stored, if any."""
+    return Case.objects.filter(submission_key=key).first() if key else None
+
+
+def _submission_key(request: HttpRequest) -> uuid.UUID:
+    """The key the form carries (made when the page was first shown, kept on re-renders)."""
+    try:
+        return uuid.UUID(request.POST.get("submission_key", ""))
+    except ValueError:
+        return uuid.uuid4()
+
+
+def _received(request: HttpRequest, case: Case) -> HttpResponse:
+    """The patient's reference, however the request ends. Through the session and a
+    redirect when the session can be saved; shown at once when it cannot (the database
+    went away just after the commit), never as an error page for a stored case."""
+    request.session[RECEIVED_SESSION_KEY] = case.reference
+    try:
+        request.session.save()
+    except DatabaseError:
+        logger.warning("session not saved after case %s was stored: shown directly", case.pk)
+        request.session.modified = False  # the middleware must not try (and fail) again
+        return _received_page(request, case.reference)
+    return redirect("navigation:submit_received")
+
+
+def _received_page(request: HttpRequest, reference: str) -> HttpResponse:
+    return render(
+        request,
+        "navigation/submit_received.html",
+        {"reference": reference, "portal_url": reverse("navigation:portal")},
+    )
+
+
+def _not_stored(request: HttpRequest, context: dict) -> HttpResponse:
+    """Storing failed before anything of the submission was saved (the database or file
+    storage is unavailable): say so, and give the form back with every answer in it."""
+    request.session.modified = False
+    try:
+        context.update(upload_fields_context(draft=draft_for_request(request, create=False)))
+    except DatabaseError:
+        context.update(upload_fields_context(draft=None))
+    context["not_stored"] = True
+    return render(request, "navigation/submit.html", context, status=503)
 
 
 def submission_mail(*, case_id: int) -> None:
@@ -123,65 +179,94 @@ def submit(request: HttpRequest) -> HttpResponse:
     refused: list[tuple[str, str]] = []
     later_error = ""
     if request.method == "POST":
+        key = _submission_key(request)
         contact = ContactForm(request.POST)
         profile = ClinicalProfileForm(request.POST)
         consent = ConsentForm(request.POST)
-        if request.FILES:
-            # Without JavaScript the files come with the form: keep them in the draft before
-            # anything else is checked, so a mistake elsewhere does not lose them.
-            _stored, refused = draft_add_files(request=request)
-        if files_overflowed(request):
-            refused.append((_("Your documents"), files_overflow_message()))
-        # Whatever happens next, what was typed is kept with the draft.
-        draft_answers_save(
-            draft=draft_for_request(request, create=True), answers=_answers_from(request.POST)
-        )
-        if request.POST.get("action") == "later":
-            sent = _continue_later(request)
-            if sent:
-                return sent
-            later_error = _("To continue later, we need your email address to send the link.")
-            contact, profile, consent = _forms_from_draft(request)
-            status = 400
-        else:
-            forms_valid = all([contact.is_valid(), profile.is_valid(), consent.is_valid()])
-            # Only complete submissions count: correcting a mistake never uses up the budget.
-            limited = (
-                forms_valid
-                and not refused
-                and rate_limited(
-                    request, scope="submit", limit=settings.SUBMIT_RATE_LIMIT, period=3600
-                )
+        context = _form_context(contact, profile, consent, key)
+        try:
+            # A form sent again after its submission was stored (the answer was lost on
+            # the way back, or the patient clicked twice): the same case, nothing stored
+            # twice, not even the files that came with it.
+            if (case := submission_case(key)) is not None:
+                return _received(request, case)
+            if request.FILES:
+                # Without JavaScript the files come with the form: keep them in the draft
+                # before anything else is checked, so a mistake elsewhere does not lose them.
+                _stored, refused = draft_add_files(request=request)
+            if files_overflowed(request):
+                refused.append((_("Your documents"), files_overflow_message()))
+            # Whatever happens next, what was typed is kept with the draft.
+            draft_answers_save(
+                draft=draft_for_request(request, create=True),
+                answers=_answers_from(request.POST),
             )
-            if forms_valid and not refused and not limited:
-                case = intake_submit(
-                    contact=contact.cleaned_data,
-                    profile=profile.cleaned_data,
-                    consent_version=consent.cleaned_data["consent_version"],
-                    draft=draft_for_request(request, create=False),
+            if request.POST.get("action") == "later":
+                sent = _continue_later(request)
+                if sent:
+                    return sent
+                later_error = _("To continue later, we need your email address to send the link.")
+                contact, profile, consent = _forms_from_draft(request)
+                context = _form_context(contact, profile, consent, key)
+                status = 400
+            else:
+                forms_valid = all([contact.is_valid(), profile.is_valid(), consent.is_valid()])
+                # Only complete submissions count: correcting a mistake never uses up the
+                # budget.
+                limited = (
+                    forms_valid
+                    and not refused
+                    and rate_limited(
+                        request, scope="submit", limit=settings.SUBMIT_RATE_LIMIT, period=3600
+                    )
                 )
-                request.session[RECEIVED_SESSION_KEY] = case.reference
-                return redirect("navigation:submit_received")
-            status = 429 if limited else 400
+                if forms_valid and not refused and not limited:
+                    try:
+                        case = intake_submit(
+                            contact=contact.cleaned_data,
+                            profile=profile.cleaned_data,
+                            consent_version=consent.cleaned_data["consent_version"],
+                            draft=draft_for_request(request, create=False),
+                            submission_key=key,
+                        )
+                    except IntegrityError:
+                        # The same form, sent twice at once: the other send stored it.
+                        if (case := submission_case(key)) is None:
+                            raise
+                    return _received(request, case)
+                status = 429 if limited else 400
+        except (DatabaseError, OSError):
+            # The database or file storage failed. If the connection broke at COMMIT the
+            # case may have been stored after all: the key finds it when the form is sent
+            # again, so the page can honestly say that sending again is safe.
+            logger.warning("submission not stored: database or storage unavailable")
+            return _not_stored(request, context)
     else:
         # Give this browser its session and draft now, so every file chosen on the page
         # lands in one draft, and its kept answers (a reload, "continue later") come back.
         draft_for_request(request, create=True)
         contact, profile, consent = _forms_from_draft(request)
+        context = _form_context(contact, profile, consent, uuid.uuid4())
         status = 200
-    context = {
+    context.update(
+        refused_files=refused,
+        later_error=later_error,
+        has_errors=status == 400,
+        rate_limited=status == 429,
+        **upload_fields_context(draft=draft_for_request(request, create=False)),
+    )
+    return render(request, "navigation/submit.html", context, status=status)
+
+
+def _form_context(contact, profile, consent, key: uuid.UUID) -> dict:
+    return {
         "contact_form": contact,
         "profile_form": profile,
         "consent_form": consent,
         "forms": [contact, profile, consent],
-        "refused_files": refused,
-        "later_error": later_error,
-        "has_errors": status == 400,
-        "rate_limited": status == 429,
         "phone_examples": national_examples(),
-        **upload_fields_context(draft=draft_for_request(request, create=False)),
+        "submission_key": key,
     }
-    return render(request, "navigation/submit.html", context, status=status)
 
 
 def _forms_from_draft(
@@ -267,8 +352,4 @@ def submit_received(request: HttpRequest) -> HttpResponse:
     reference = request.session.get(RECEIVED_SESSION_KEY)
     if not reference:
         return redirect("navigation:submit")
-    return render(
-        request,
-        "navigation/submit_received.html",
-        {"reference": reference, "portal_url": reverse("navigation:portal")},
-    )
+    return _received_page(request, reference)

@@ -72,6 +72,9 @@ class Case(models.Model):
     centre = models.ForeignKey(
         "Centre", null=True, blank=True, on_delete=models.PROTECT, related_name="cases"
     )
+    # The key the submission form carried: sending the same form again (a retry after an
+    # error, a double click) finds this case instead of opening a second one.
+    submission_key = models.UUIDField(null=True, blank=True, unique=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -6,6 +6,7 @@ Patient data never goes into log lines or task arguments: logs name cases by pri
 """
 
 import logging
+import uuid
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -61,13 +62,13 @@ def transition_allowed(*, from_status: str, to_status: str) -> bool:
 
 
 @transaction.atomic
-def case_open(*, patient: Patient) -> Case:
+def case_open(*, patient: Patient, submission_key: uuid.UUID | None = None) -> Case:
     """Open the case for a new submission, with its first history row and an outbox row.
 
     Call it inside the submission's transaction. After commit the review task is handed to
     the broker; if the broker is down the outbox row stays unsent and the sweeper re-sends it.
     """
-    case = Case.objects.create(patient=patient)
+    case = Case.objects.create(patient=patient, submission_key=submission_key)
     CaseEvent.objects.create(
         case=case, at=timezone.now(), to_status=CaseStatus.SUBMITTED, note="Submission received."
     )
@@ -81,7 +82,9 @@ def case_open(*, patient: Patient) -> Case:
         claimed_until=timezone.now() + OUTBOX_LEASE,
         attempts=1,
     )
-    transaction.on_commit(lambda: _outbox_send(outbox=outbox))
+    # Robust: a database that fails right after the commit must not turn the patient's
+    # stored submission into an error; the reconciler sends the row.
+    transaction.on_commit(lambda: _outbox_send(outbox=outbox), robust=True)
     return case
 
 

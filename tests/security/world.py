@@ -143,6 +143,10 @@ def build_world(coordinator: User, editor: User, superuser: User) -> World:
     AccessLog.objects.create(username="someone", ip_address="192.0.2.1", user_agent="x")
     AccessFailureLog.objects.create(username="someone", ip_address="192.0.2.1", user_agent="x")
     StaticDevice.objects.create(user=superuser, name="backup", confirmed=True)
+    from cancerfax.tasking import heartbeat
+
+    for component in ("worker", "beat", "reconciler"):  # /readyz/worker answers 200
+        heartbeat(component)
 
     from navigation.roles import CLINICAL_REVIEWERS
 
