@@ -23,4 +23,6 @@ RUN SECRET_KEY=build-only-build-only-build-only-build-only-build-only \
 
 USER navigator
 EXPOSE 8000
-CMD ["gunicorn", "cancerfax.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", "--timeout", "120", "--access-logfile", "-"]
+# Workers, timeouts, preloading with a warm-up and the clean-up of a killed worker's upload
+# files: gunicorn.conf.py (read from /app by gunicorn itself).
+CMD ["gunicorn", "cancerfax.wsgi", "--bind", "0.0.0.0:8000"]

@@ -44,10 +44,11 @@ start() {
     "SELECT 1 FROM pg_database WHERE datname='$PG_DB'" | grep -q 1 ||
     as_postgres "$PG_BIN/createdb" -h 127.0.0.1 -p "$PG_PORT" -U postgres -O cancerfax "$PG_DB"
 
-  # Redis: no persistence needed for tests.
+  # Redis as production runs it: append-only, fsync every second, so a restart keeps the
+  # queued tasks (README, "Nothing is lost").
   redis-server --bind 127.0.0.1 --port "$REDIS_PORT" --daemonize yes \
     --pidfile "$state/redis.pid" --logfile "$state/redis.log" --dir "$state" \
-    --save "" --appendonly no
+    --save "" --appendonly yes --appendfsync everysec
   for _ in $(seq 50); do redis-cli -p "$REDIS_PORT" ping >/dev/null 2>&1 && break; sleep 0.1; done
 
   # clamd with the project's own test signature (the EICAR string): no network needed.

@@ -237,6 +237,9 @@ FILE_UPLOAD_HANDLERS = ["records.uploads.StreamingUploadHandler"]
 FILE_UPLOAD_MAX_MEMORY_SIZE = 0
 FILE_UPLOAD_PERMISSIONS = 0o600
 FILE_UPLOAD_TEMP_DIR = env_str("FILE_UPLOAD_TEMP_DIR") or None
+# Upload temporary files older than this are left behind by a request that died (the
+# longest upload we accept, 1 GB, takes under an hour at 2.5 Mbit/s).
+UPLOAD_TEMP_MAX_AGE = env_int("UPLOAD_TEMP_MAX_AGE", 3600)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 UPLOAD_MAX_FILE_BYTES = env_int("UPLOAD_MAX_FILE_BYTES", 200 * 1024 * 1024)
 UPLOAD_MAX_FILES = env_int("UPLOAD_MAX_FILES", 40)
@@ -350,6 +353,7 @@ CELERY_BEAT_SCHEDULE: dict = {
     "remind-overdue-reviews": {"task": "navigation.remind_overdue_reviews", "schedule": 900.0},
     "rescan-pending-documents": {"task": "records.rescan_pending_documents", "schedule": 300.0},
     "expire-upload-drafts": {"task": "records.expire_upload_drafts", "schedule": 3600.0},
+    "clean-upload-temp": {"task": "records.clean_upload_temp", "schedule": 900.0},
     "rescreen-open-cases": {"task": "navigation.rescreen_open_cases", "schedule": 3600.0},
     "rebuild-stale-summaries": {"task": "navigation.rebuild_stale_summaries", "schedule": 600.0},
     "refresh-missing-records": {"task": "navigation.refresh_missing_records", "schedule": 300.0},

@@ -24,3 +24,12 @@ def expire_upload_drafts() -> None:
     """For beat: drafts never submitted are removed with their files after
     UPLOAD_DRAFT_MAX_AGE_HOURS."""
     drafts_expire()
+
+
+@shared_task(name="records.clean_upload_temp", ignore_result=True)
+def clean_upload_temp() -> None:
+    """For beat, where the worker shares the web nodes' FILE_UPLOAD_TEMP_DIR: temporary
+    upload files of requests that died (gunicorn's master also removes a killed worker's)."""
+    from records.uploads import upload_temp_cleanup
+
+    upload_temp_cleanup()

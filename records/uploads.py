@@ -8,11 +8,16 @@ person sees a clear reason instead of a broken connection.
 """
 
 import hashlib
+import logging
+import os
+import tempfile
+import time
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.core.files.uploadedfile import TemporaryUploadedFile
+from django.core.files.uploadedfile import TemporaryUploadedFile, UploadedFile
 from django.core.files.uploadhandler import FileUploadHandler, StopUpload
 from django.http import HttpRequest
 from django.template.defaultfilters import filesizeformat
@@ -20,6 +25,7 @@ from django.utils.translation import gettext as _
 
 from records.quotas import client_bytes_message, client_bytes_spent, counts_client_bytes
 
+logger = logging.getLogger(__name__)
 DRAFT_SESSION_KEY = "records_upload_draft"
 # Set on the request when it carried more files than Django parses (see new_file).
 FILES_OVERFLOW_ATTR = "records_files_overflow"
@@ -81,11 +87,51 @@ def submission_too_large_message() -> str:
     }
 
 
+TEMP_PREFIX = "cfx-upload-"
+
+
 class StreamedUpload(TemporaryUploadedFile):
-    """A temporary file with its SHA-256, or with the reason it was stopped."""
+    """A temporary file with its SHA-256, or with the reason it was stopped.
+
+    Named `cfx-upload-<pid>-…` in FILE_UPLOAD_TEMP_DIR: when a web worker dies mid-upload
+    (killed, timed out) nothing of Python runs to delete it, so gunicorn's master removes
+    that worker's files (gunicorn.conf.py) and `upload_temp_cleanup` removes any left
+    longer than the longest upload."""
 
     sha256: str = ""
     refused: str = ""
+
+    def __init__(self, name, content_type, size, charset, content_type_extra=None):
+        file = tempfile.NamedTemporaryFile(  # noqa: SIM115 - closed with the upload
+            prefix=f"{TEMP_PREFIX}{os.getpid()}-",
+            suffix=".upload",
+            dir=settings.FILE_UPLOAD_TEMP_DIR,
+        )
+        UploadedFile.__init__(self, file, name, content_type, size, charset, content_type_extra)
+
+
+def upload_temp_dir() -> Path:
+    return Path(settings.FILE_UPLOAD_TEMP_DIR or tempfile.gettempdir())
+
+
+def upload_temp_cleanup(*, pid: int | None = None, now: float | None = None) -> int:
+    """Delete upload temp files left behind: those of the dead web worker `pid`, or, without
+    it, any older than UPLOAD_TEMP_MAX_AGE (longer than the longest upload can last).
+    Returns how many were deleted."""
+    now = time.time() if now is None else now
+    pattern = f"{TEMP_PREFIX}{pid}-*" if pid is not None else f"{TEMP_PREFIX}*"
+    removed = 0
+    for path in upload_temp_dir().glob(pattern):
+        try:
+            if pid is None and now - path.stat().st_mtime < settings.UPLOAD_TEMP_MAX_AGE:
+                continue
+            path.unlink()
+            removed += 1
+        except FileNotFoundError:  # its request finished meanwhile
+            continue
+    if removed:
+        logger.info("removed %s upload temporary files left behind", removed)
+    return removed
 
 
 class StreamingUploadHandler(FileUploadHandler):

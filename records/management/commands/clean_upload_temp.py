@@ -1,0 +1,13 @@
+from django.core.management.base import BaseCommand
+
+from records.uploads import upload_temp_cleanup
+
+
+class Command(BaseCommand):
+    help = (
+        "Delete temporary upload files left in FILE_UPLOAD_TEMP_DIR by requests that died "
+        "(older than UPLOAD_TEMP_MAX_AGE); run it on each web node, e.g. from cron."
+    )
+
+    def handle(self, *args, **options) -> None:
+        self.stdout.write(f"removed {upload_temp_cleanup()} temporary upload files")
