@@ -111,3 +111,10 @@ def test_the_form_without_errors_has_a_plain_title(client):
     html = client.get("/submit/").content.decode()
     assert "<title>Submit your records" in html
     assert "autofocus" not in html
+
+
+def test_the_upload_limits_are_stated_in_numbers(client, settings):
+    settings.UPLOAD_MAX_FILES = 12
+    html = client.get("/submit/").content.decode()
+    assert "up to 12 files" in html
+    assert "{count}" not in html and "{size}" not in html
