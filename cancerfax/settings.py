@@ -10,6 +10,7 @@ import os
 from datetime import timedelta
 from email.utils import parseaddr
 from pathlib import Path
+from urllib.parse import urlparse
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -73,6 +74,12 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
 # Where the site is reached from outside, for links in emails and canonical URLs.
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+if not PRODUCTION and "ALLOWED_HOSTS" not in os.environ:
+    # Development: the address the site is served on (make run HOST=… sets SITE_URL) is
+    # one it answers to.
+    _site_host = urlparse(SITE_URL).hostname
+    if _site_host and _site_host not in ALLOWED_HOSTS:
+        ALLOWED_HOSTS.append(_site_host)
 
 INSTALLED_APPS = [
     # The admin site itself requires a verified second factor (cancerfax/admin_site.py).

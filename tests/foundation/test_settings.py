@@ -54,3 +54,26 @@ def test_production_mode_refuses_to_start_without_a_virus_scanner():
     result = _manage("check", env={**PROD_ENV, "CLAMD_ADDRESS": ""})
     assert result.returncode != 0
     assert "CLAMD_ADDRESS" in result.stderr
+
+
+def test_in_development_the_site_answers_to_the_address_it_is_served_on():
+    result = _manage(
+        "shell",
+        "-c",
+        "from django.conf import settings; print(settings.ALLOWED_HOSTS, settings.SITE_URL)",
+        env={"SITE_URL": "http://192.168.1.5:8103"},
+    )
+    assert result.returncode == 0, result.stderr
+    assert "'192.168.1.5'" in result.stdout
+    assert "http://192.168.1.5:8103" in result.stdout
+
+
+def test_in_production_only_the_named_hosts_are_allowed():
+    result = _manage(
+        "shell",
+        "-c",
+        "from django.conf import settings; print(settings.ALLOWED_HOSTS)",
+        env={**PROD_ENV, "SITE_URL": "https://evil.example.org"},
+    )
+    assert result.returncode == 0, result.stderr
+    assert "evil.example.org" not in result.stdout

@@ -343,3 +343,36 @@ def test_leaving_the_form_with_answers_not_yet_saved_asks_first(browser, embedde
         asked.value.dismiss()
     finally:
         context.close()
+
+
+SEND_SIDE_BY_SIDE = """
+async (files) => {
+  const token = document.querySelector('input[name=csrfmiddlewaretoken]').value;
+  const send = (b64, n) => {
+    const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+    const data = new FormData();
+    data.append('category', 'pathology');
+    data.append('file', new Blob([bytes], {type: 'application/pdf'}), `side-${n}.pdf`);
+    return fetch('/submit/uploads/', {method: 'POST', body: data,
+      headers: {'X-CSRFToken': token, 'Accept': 'application/json'}}).then((r) => r.status);
+  };
+  return Promise.all(files.map(send));
+}
+"""
+
+
+def test_files_sent_side_by_side_all_arrive_on_the_embedded_default(browser, embedded_site):
+    """Another client (an older page, a script) may send files at the same time: SQLite
+    must queue the writers, not fail them with "database is locked"."""
+    import base64
+
+    context = browser.new_context(base_url=embedded_site.url)
+    page = context.new_page()
+    try:
+        page.goto("/submit/")
+        files = [base64.b64encode(pdf_bytes(n)).decode() for n in range(1, 9)]
+        assert page.evaluate(SEND_SIDE_BY_SIDE, files) == [201] * 8
+        page.reload()
+        expect(page.locator("#documents li[data-document-id]")).to_have_count(8)
+    finally:
+        context.close()
