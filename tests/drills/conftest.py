@@ -44,7 +44,11 @@ def drill_redis(settings):
 
 
 def pytest_terminal_summary(terminalreporter) -> None:
+    from tests.drills.ledger import DRILL_FIGURES
     from tests.drills.test_fuzz import FUZZ_FIGURES
+
+    for name, figures in sorted(DRILL_FIGURES.items()):
+        terminalreporter.write_line(f"drill {name}: {figures}")
 
     for target, (tried, accepted) in sorted(FUZZ_FIGURES.items()):
         terminalreporter.write_line(
