@@ -62,8 +62,16 @@ ANSWER_FORMS = (ContactForm, ClinicalProfileForm)
 ANSWER_FIELDS = tuple(name for form in ANSWER_FORMS for name in form.base_fields)
 
 
+# No question takes more; a draft is not a place to store anything else.
+ANSWER_MAX_CHARS = 5000
+
+
 def _answers_from(data: QueryDict) -> dict[str, list[str]]:
-    return {name: data.getlist(name) for name in ANSWER_FIELDS if name in data}
+    return {
+        name: [value[:ANSWER_MAX_CHARS] for value in data.getlist(name)[:5]]
+        for name in ANSWER_FIELDS
+        if name in data
+    }
 
 
 def _initial_from(form_class: type[forms.Form], answers: dict[str, list[str]]) -> dict[str, Any]:
@@ -307,9 +315,10 @@ def _continue_later(request: HttpRequest) -> HttpResponse | None:
     subject, _sep, text = body.partition("\n")
     try:
         send_mail(subject.strip(), text.lstrip(), None, [email])
-    except Exception:
-        # The answers are kept either way; the page says so and offers to try again.
-        logger.exception("Could not send a continue-later email")
+    except Exception as exc:
+        # The answers are kept either way; the page says so and offers to try again. The
+        # error's text may hold the address: only its kind is logged.
+        logger.warning("continue-later email not sent: %s", type(exc).__name__)
         return render(request, "navigation/submit_later.html", {"failed": True}, status=503)
     draft_detach(request, draft)
     return render(request, "navigation/submit_later.html", {"email": email, "expires": expires})

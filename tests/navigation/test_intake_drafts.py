@@ -121,3 +121,34 @@ def test_files_of_the_browser_that_opens_the_link_join_the_draft(client):
     html = other.get("/submit/").content.decode()
     assert "her2.pdf" in html and field_value(html, "full_name") == "Mei Lin"
     assert UploadDraft.objects.count() == 1
+
+
+def test_a_draft_keeps_only_the_questions_and_no_more_than_an_answer_holds(client):
+    client.get("/submit/")
+    client.post(
+        "/submit/draft/",
+        {"full_name": "Mei Lin", "treatment_history": "x" * 50_000, "anything": "else"},
+    )
+    answers = UploadDraft.objects.get().answers
+    assert set(answers) == {"full_name", "treatment_history"}
+    assert len(answers["treatment_history"][0]) <= 5000
+
+
+def test_when_the_link_cannot_be_mailed_the_answers_are_kept_and_nothing_is_logged(
+    client, settings, caplog
+):
+    settings.MAILERS = {"default": {"BACKEND": "tests.navigation.test_intake_drafts.Refusing"}}
+    response = later(client, full_name="Mei Lin", email="jun@example.org")
+    assert response.status_code == 503
+    assert "jun@example.org" not in caplog.text
+    assert UploadDraft.objects.get().answers["full_name"] == ["Mei Lin"]
+
+
+class Refusing:
+    """A mail backend whose relay refuses the recipient, naming it, as SMTP servers do."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        pass
+
+    def send_messages(self, messages) -> int:
+        raise ConnectionRefusedError(f"relay refused {messages[0].to[0]}")
