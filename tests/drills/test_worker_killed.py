@@ -7,6 +7,7 @@ import pytest
 from navigation.models import Case, CaseEvent, Outbox, ReviewTask
 from navigation.services import case_open
 from tests.conftest import wait_for
+from tests.drills import ledger
 from tests.drills.processes import start_worker
 from tests.navigation.factories import make_patient
 
@@ -33,14 +34,14 @@ def test_a_review_interrupted_by_sigkill_completes_exactly_once(
         # The worker is inside the task: review task committed, coordinators not yet told.
         wait_for(pause.exists, timeout=60)
         first.kill()
+        killed = time.monotonic()
     finally:
         first.kill()
     task = ReviewTask.objects.get(case=case)
     assert task.notified_at is None
     # Redis gives an unacknowledged task back once it is older than the visibility timeout
-    # (3 s for these workers), and a worker checks at start and then only every ~100 s:
-    # let the timeout pass before the new worker's first check.
-    time.sleep(3.5)
+    # (3 s for these workers; 180 s in production) and workers look for such tasks every
+    # second (10 s in production) as well as at start.
 
     second = start_worker(
         name="rescuer",
@@ -55,9 +56,17 @@ def test_a_review_interrupted_by_sigkill_completes_exactly_once(
             timeout=60,
             interval=0.25,
         )
+        recovery = time.monotonic() - killed
     finally:
         second.stop()
 
+    result = ledger.tally_orm(
+        acknowledged=[case.reference],
+        emails=ledger.emails_in(first.output(), second.output()),
+    )
+    ledger.record("worker SIGKILLed mid-review", result, recovery)
+    result.assert_nothing_lost_or_duplicated()
+    assert recovery < 5 * 60
     assert ReviewTask.objects.filter(case=case).count() == 1
     created = CaseEvent.objects.filter(case=case, note__contains="Review task created")
     assert created.count() == 1
