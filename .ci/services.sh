@@ -21,6 +21,8 @@ as_postgres() {
 print_env() {
   cat <<ENV
 export DATABASE_URL=postgres://cancerfax:cancerfax@127.0.0.1:$PG_PORT/$PG_DB
+export DATABASE_APP_ROLE=cancerfax_app
+export DATABASE_APP_URL=postgres://cancerfax_app:cancerfax_app@127.0.0.1:$PG_PORT/$PG_DB
 export REDIS_URL=redis://127.0.0.1:$REDIS_PORT/1
 export CELERY_BROKER_URL=redis://127.0.0.1:$REDIS_PORT/0
 export CLAMD_ADDRESS=tcp://127.0.0.1:$CLAMD_PORT
@@ -40,6 +42,11 @@ start() {
     -o "-p $PG_PORT -k $state -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off -c max_connections=200"
   as_postgres "$PG_BIN/psql" -h 127.0.0.1 -p "$PG_PORT" -U postgres -v ON_ERROR_STOP=1 -qc \
     "DO \$\$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname='cancerfax') THEN CREATE ROLE cancerfax LOGIN CREATEDB PASSWORD 'cancerfax'; END IF; END \$\$;"
+  # Two roles, as in production: cancerfax owns the tables and runs migrations (and the
+  # tests, which create their own database); cancerfax_app owns nothing and is granted its
+  # privileges after each migrate (records/roles.py): INSERT and SELECT only on the audit trail.
+  as_postgres "$PG_BIN/psql" -h 127.0.0.1 -p "$PG_PORT" -U postgres -v ON_ERROR_STOP=1 -qc \
+    "DO \$\$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname='cancerfax_app') THEN CREATE ROLE cancerfax_app LOGIN PASSWORD 'cancerfax_app'; END IF; END \$\$;"
   as_postgres "$PG_BIN/psql" -h 127.0.0.1 -p "$PG_PORT" -U postgres -tAc \
     "SELECT 1 FROM pg_database WHERE datname='$PG_DB'" | grep -q 1 ||
     as_postgres "$PG_BIN/createdb" -h 127.0.0.1 -p "$PG_PORT" -U postgres -O cancerfax "$PG_DB"

@@ -348,6 +348,7 @@ class Stack:
             "DJANGO_SETTINGS_MODULE": "cancerfax.settings",
             "DJANGO_ENV": "production",
             "SECRET_KEY": secrets.token_urlsafe(64),
+            "AUDIT_CHAIN_KEY": secrets.token_urlsafe(48),
             "ALLOWED_HOSTS": HOST,
             # Plain http on loopback: no TLS in front of gunicorn here.
             "SECURE_SSL_REDIRECT": "0",

@@ -5,8 +5,12 @@
 `@admin.register(...)` in the apps lands on the two-factor site with no change to them.
 """
 
+import json
+
 from django import forms
+from django.apps import apps
 from django.conf import settings
+from django.core.exceptions import FieldDoesNotExist
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
@@ -126,3 +130,51 @@ class CancerfaxAdminSite(OTPAdminSite):
                 request, "admin/login_limited.html", self.each_context(request), status=429
             )
         return super().login(request, extra_context)
+
+    def autocomplete_view(self, request: HttpRequest) -> HttpResponse:
+        """The admin's autocomplete answers a search with matching rows: for patients (or
+        rows that belong to one) that maps what was typed, an email for instance, to people.
+        Each such answer is audited as a list: its query and the patients it named."""
+        response = super().autocomplete_view(request)
+        patient_of = _autocomplete_patient_of(request)
+        if response.status_code != 200 or patient_of is None:
+            return response
+        model, to_field, path = patient_of
+        ids = [row["id"] for row in json.loads(response.content).get("results", [])]
+        from records.audit import audit_query, audit_record
+        from records.models import AuditEvent
+
+        refs = model.objects.filter(**{f"{to_field}__in": ids}).values_list(path, flat=True)
+        audit_record(
+            actor=request.user,
+            actor_label=request.user.get_username(),
+            action=AuditEvent.Action.VIEW_LIST,
+            patients=[ref for ref in refs if ref is not None],
+            query=audit_query(request),
+            target=f"autocomplete {model._meta.label_lower}",
+            request=request,
+        )
+        return response
+
+
+def _autocomplete_patient_of(request: HttpRequest):
+    """(model searched, its to-field, the lookup path to a patient's public id), or None
+    when the autocomplete searches rows that belong to no patient."""
+    try:
+        source = apps.get_model(request.GET["app_label"], request.GET["model_name"])
+        field = source._meta.get_field(request.GET["field_name"])
+    except (KeyError, LookupError, FieldDoesNotExist):
+        return None
+    remote = getattr(field.remote_field, "model", None)
+    if remote is None:
+        return None
+    to_field = getattr(field.remote_field, "field_name", None) or "pk"
+    if remote._meta.label_lower == "records.patient":
+        return remote, to_field, "public_id"
+    try:
+        patient = remote._meta.get_field("patient")
+    except FieldDoesNotExist:
+        return None
+    if getattr(patient.remote_field, "model", None) is None:
+        return None
+    return remote, to_field, "patient__public_id"

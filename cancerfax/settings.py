@@ -63,6 +63,20 @@ SECRET_KEY = env_str("SECRET_KEY", "" if PRODUCTION else _DEV_SECRET)
 if PRODUCTION and (len(SECRET_KEY) < 50 or SECRET_KEY == _DEV_SECRET):
     raise ImproperlyConfigured("SECRET_KEY must be set to a random value of 50+ characters")
 
+# The audit trail's hash chain is keyed (records.audit): whoever can write the database but
+# does not hold this key cannot rewrite the trail so that it still verifies.
+_DEV_AUDIT_KEY = "dev-only-audit-chain-key-not-for-production"
+AUDIT_CHAIN_KEY = env_str("AUDIT_CHAIN_KEY", "" if PRODUCTION else _DEV_AUDIT_KEY)
+if PRODUCTION and (len(AUDIT_CHAIN_KEY) < 32 or AUDIT_CHAIN_KEY == _DEV_AUDIT_KEY):
+    raise ImproperlyConfigured(
+        "AUDIT_CHAIN_KEY must be set to a random value of 32+ characters, kept outside the "
+        "database"
+    )
+# The chain's head is anchored outside the database once a day: appended to this file (put
+# it on storage the database's administrators cannot rewrite) and mailed to these addresses.
+AUDIT_ANCHOR_PATH = Path(env_str("AUDIT_ANCHOR_PATH", str(BASE_DIR / "var" / "audit-anchors.log")))
+AUDIT_ANCHOR_EMAILS = env_list("AUDIT_ANCHOR_EMAILS", [])
+
 DEBUG = env_bool("DEBUG", default=not PRODUCTION)
 if PRODUCTION and DEBUG:
     raise ImproperlyConfigured("DEBUG cannot be on in production")
@@ -170,6 +184,10 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
         **DATABASES["default"].get("OPTIONS", {}),
     }
+# The app runs as a database role that does not own the tables; the owner role runs the
+# migrations, and after each `migrate` grants this role what it needs: no UPDATE, DELETE or
+# TRUNCATE on the audit trail (records.apps). Empty: no grants (one role, as in development).
+DATABASE_APP_ROLE = env_str("DATABASE_APP_ROLE", "")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # django-axes first: it refuses locked-out sign-ins before any password is checked.
@@ -368,6 +386,7 @@ CELERY_BEAT_SCHEDULE: dict = {
     "verify-stored-files": {"task": "records.verify_stored_files", "schedule": 86400.0},
     "purge-portal-links": {"task": "navigation.purge_portal_links", "schedule": 3600.0},
     "clear-expired-sessions": {"task": "cancerfax.clear_expired_sessions", "schedule": 3600.0},
+    "anchor-audit-chain": {"task": "records.anchor_audit_chain", "schedule": 86400.0},
 }
 # Task modules outside the apps' tasks.py: erasure and retention, stored-file integrity.
 CELERY_IMPORTS = ["navigation.privacy", "records.integrity"]

@@ -37,6 +37,7 @@ from navigation.selectors import (
     her2_q,
 )
 from navigation.summary import profile_rows, summary_is_stale
+from records.admin import audit_list
 from records.models import HER2_DISCORDANT_WORDS, AuditEvent, ClinicalProfile
 
 # --- queue filters -----------------------------------------------------------------------
@@ -296,7 +297,9 @@ class CaseAdmin(admin.ModelAdmin):
         refused = query_refused(request)
         if refused is not None:
             return refused
-        return super().changelist_view(request, extra_context)
+        response = super().changelist_view(request, extra_context)
+        audit_list(request, response, patient_of=lambda case: case.patient, target="case list")
+        return response
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         # Cases are opened by submissions only.
@@ -471,7 +474,8 @@ class CaseAdmin(admin.ModelAdmin):
                 case_missing_records_refresh(case=case)
         response = super().change_view(request, object_id, form_url, extra_context)
         case = getattr(response, "context_data", {}).get("original")
-        if request.method == "GET" and response.status_code == 200 and case is not None:
+        # A POST answered with the page again (a form with errors) shows the case too.
+        if response.status_code == 200 and case is not None:
             views.audit(request, action=AuditEvent.Action.VIEW_CASE, case=case, target="case page")
             response["Cache-Control"] = "no-store, private"
         return response

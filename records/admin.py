@@ -2,7 +2,9 @@
 so every page here answers them 403. Opening a patient's page is audited; files leave
 only through the audited download view."""
 
+from collections.abc import Callable
 from datetime import timedelta
+from typing import Any
 
 from django.contrib import admin
 from django.http import HttpRequest, HttpResponse
@@ -11,7 +13,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from records import views
-from records.audit import audit_record
+from records.audit import audit_query, audit_record
 from records.models import (
     AuditEvent,
     ClinicalProfile,
@@ -33,10 +35,36 @@ def _shown(request: HttpRequest, response: HttpResponse, key: str):
     """The object an admin page actually showed: a 200 answer to a read, else None.
 
     Taken from the response's context, so a 403, a 404 or a redirect is never audited and
-    the row is not read a second time."""
-    if request.method != "GET" or response.status_code != 200:
+    the row is not read a second time. A POST answered with the page again (a form with
+    errors) shows the record as much as a GET does."""
+    if response.status_code != 200:
         return None
     return getattr(response, "context_data", {}).get(key)
+
+
+def audit_list(
+    request: HttpRequest,
+    response: HttpResponse,
+    *,
+    patient_of: Callable[[Any], Patient | None],
+    target: str,
+) -> None:
+    """One audit row for a list page of patient data as it was rendered: its query (search
+    terms as digests) and every patient on the page, even none (a search that finds nobody
+    still tells whether someone is on file)."""
+    changelist = getattr(response, "context_data", {}).get("cl")
+    if response.status_code != 200 or changelist is None:
+        return
+    shown = [patient_of(row) for row in changelist.result_list]
+    audit_record(
+        actor=request.user,
+        actor_label=request.user.get_username(),
+        action=AuditEvent.Action.VIEW_LIST,
+        patients=[patient for patient in shown if patient is not None],
+        query=audit_query(request),
+        target=target,
+        request=request,
+    )
 
 
 def _audit_view(request: HttpRequest, *, patient: Patient, target: str) -> None:
@@ -123,6 +151,11 @@ class PatientAdmin(admin.ModelAdmin):
         # a patient goes only by erasure, confirmed on their case's page.
         return False
 
+    def changelist_view(self, request: HttpRequest, extra_context=None) -> HttpResponse:
+        response = super().changelist_view(request, extra_context)
+        audit_list(request, response, patient_of=lambda patient: patient, target="patient list")
+        return response
+
     def change_view(
         self, request: HttpRequest, object_id: str, form_url: str = "", extra_context=None
     ) -> HttpResponse:
@@ -174,6 +207,11 @@ class DocumentAdmin(admin.ModelAdmin):
     ]
     exclude = ["storage_name"]
     actions = ["rescan_pending"]
+
+    def changelist_view(self, request: HttpRequest, extra_context=None) -> HttpResponse:
+        response = super().changelist_view(request, extra_context)
+        audit_list(request, response, patient_of=lambda doc: doc.patient, target="document list")
+        return response
 
     def get_urls(self):
         return [

@@ -310,14 +310,19 @@ class AuditEventQuerySet(models.QuerySet):
         raise AuditTrailIsAppendOnly("audit events cannot be deleted")
 
     def for_patient(self, patient: Patient) -> "AuditEventQuerySet":
-        return self.filter(patient_ref=patient.public_id)
+        """Views of this patient's data: of their records, or of a list that showed them."""
+        ref = str(patient.public_id)
+        return self.filter(models.Q(patient_ref=ref) | models.Q(patients_shown__contains=ref))
 
 
 class AuditEvent(models.Model):
-    """Append-only, hash-chained record of every staff or patient view of patient data.
+    """Append-only, HMAC-chained record of every staff or patient view of patient data.
 
     `patient_ref` holds the patient's public id, not a foreign key, so the trail outlives an
-    erasure without keeping any personal data.
+    erasure without keeping any personal data. A list (the case queue, a search, an
+    autocomplete answer) is one row: `patients_shown` names every patient on it by public id,
+    `query` holds its parameters with any search term replaced by a keyed digest, so the
+    trail can answer "who searched for X" without keeping X.
     """
 
     class Action(models.TextChoices):
@@ -327,6 +332,7 @@ class AuditEvent(models.Model):
         DOWNLOAD_SUMMARY = "download_summary", _("Downloaded oncology summary")
         EXPORT = "export", _("Exported data")
         DOWNLOAD_REFUSED = "download_refused", _("Download refused (file changed)")
+        VIEW_LIST = "view_list", _("Viewed a list")
 
     at = models.DateTimeField(db_index=True)
     actor = models.ForeignKey(
@@ -334,7 +340,9 @@ class AuditEvent(models.Model):
     )
     actor_label = models.CharField(max_length=150)
     action = models.CharField(max_length=30, choices=Action.choices)
-    patient_ref = models.UUIDField(db_index=True)
+    patient_ref = models.UUIDField(null=True, blank=True, db_index=True)
+    patients_shown = models.TextField(blank=True)
+    query = models.CharField(max_length=300, blank=True)
     target = models.CharField(max_length=100, blank=True)
     ip_address = models.GenericIPAddressField(null=True, blank=True)
     # Unique: two writers that read the same last row cannot both append after it, so the

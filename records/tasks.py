@@ -33,3 +33,11 @@ def clean_upload_temp() -> None:
     from records.uploads import upload_temp_cleanup
 
     upload_temp_cleanup()
+
+
+@shared_task(name="records.anchor_audit_chain", ignore_result=True)
+def anchor_audit_chain() -> None:
+    """For beat, daily: write the audit chain's head outside the database."""
+    from records.audit import audit_chain_anchor
+
+    audit_chain_anchor()

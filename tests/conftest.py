@@ -53,6 +53,33 @@ def pytest_sessionstart(session: pytest.Session) -> None:
 # --- isolation -------------------------------------------------------------------------
 
 
+def _flush_lifts_the_audit_truncate_guard() -> None:
+    """Between transactional tests the runner empties every table with one TRUNCATE, which
+    the audit trail refuses (a statement trigger, records migration 0006). The test role
+    owns the test database, so the runner's own flush lifts that trigger around itself;
+    nothing else does."""
+    from django.db.backends.postgresql.operations import DatabaseOperations
+
+    original = DatabaseOperations.sql_flush
+    if getattr(original, "lifts_audit_guard", False):
+        return
+
+    def sql_flush(self, style, tables, *, reset_sequences=False, allow_cascade=False):
+        sql = original(
+            self, style, tables, reset_sequences=reset_sequences, allow_cascade=allow_cascade
+        )
+        if sql and "records_auditevent" in tables:
+            trigger = "ALTER TABLE records_auditevent {} TRIGGER records_auditevent_no_truncate"
+            return [trigger.format("DISABLE"), *sql, trigger.format("ENABLE")]
+        return sql
+
+    sql_flush.lifts_audit_guard = True
+    DatabaseOperations.sql_flush = sql_flush
+
+
+_flush_lifts_the_audit_truncate_guard()
+
+
 @pytest.fixture(autouse=True)
 def _isolated(settings, tmp_path, request) -> Iterator[None]:
     """Each test gets its own private storage and a clean cache; tasks run in-process
@@ -62,6 +89,7 @@ def _isolated(settings, tmp_path, request) -> Iterator[None]:
     private = tmp_path / "private"
     private.mkdir()
     settings.PRIVATE_STORAGE_ROOT = private
+    settings.AUDIT_ANCHOR_PATH = tmp_path / "audit-anchors.log"
     storages = dict(settings.STORAGES)
     for alias in ("default", "private"):
         backend = dict(storages[alias])

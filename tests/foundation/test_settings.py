@@ -9,6 +9,7 @@ ROOT = Path(__file__).resolve().parents[2]
 PROD_ENV = {
     "DJANGO_ENV": "production",
     "SECRET_KEY": "k" * 20 + "-production-grade-secret-key-for-the-check-only",
+    "AUDIT_CHAIN_KEY": "a" * 16 + "-audit-chain-key-for-the-check-only",
     "ALLOWED_HOSTS": "navigator.example.org",
     "DATABASE_URL": "sqlite:///:memory:",
     "EMAIL_HOST": "smtp.example.org",
@@ -20,7 +21,14 @@ def _manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
     clean = {
         k: v
         for k, v in os.environ.items()
-        if k not in {"DJANGO_ENV", "SECRET_KEY", "DEBUG", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+        if k
+        not in {
+            "DJANGO_ENV",
+            "SECRET_KEY",
+            "AUDIT_CHAIN_KEY",
+            "DEBUG",
+            "DJANGO_ALLOW_ASYNC_UNSAFE",
+        }
     }
     return subprocess.run(
         [sys.executable, "manage.py", *args],
@@ -42,6 +50,13 @@ def test_production_mode_refuses_to_start_without_a_real_secret_key(secret):
     result = _manage("check", env={**PROD_ENV, "SECRET_KEY": secret})
     assert result.returncode != 0
     assert "SECRET_KEY" in result.stderr
+
+
+@pytest.mark.parametrize("key", ["", "short"])
+def test_production_mode_refuses_to_start_without_an_audit_chain_key(key):
+    result = _manage("check", env={**PROD_ENV, "AUDIT_CHAIN_KEY": key})
+    assert result.returncode != 0
+    assert "AUDIT_CHAIN_KEY" in result.stderr
 
 
 def test_a_malformed_variable_names_itself():
