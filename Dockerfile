@@ -24,5 +24,6 @@ RUN SECRET_KEY=build-only-build-only-build-only-build-only-build-only \
 USER navigator
 EXPOSE 8000
 # Workers, timeouts, preloading with a warm-up and the clean-up of a killed worker's upload
-# files: gunicorn.conf.py (read from /app by gunicorn itself).
+# files, and the access log without query strings or sign-in tokens: gunicorn.conf.py (read
+# from /app by gunicorn itself, in compose too).
 CMD ["gunicorn", "cancerfax.wsgi", "--bind", "0.0.0.0:8000"]

@@ -16,7 +16,12 @@ threads = int(os.environ.get("WEB_THREADS", "1"))
 timeout = int(os.environ.get("WEB_TIMEOUT", "120"))
 graceful_timeout = 30
 keepalive = 5
-accesslog = "-"
+# One logging set-up wherever the web runs (cancerfax/logredact.py): the path without its
+# query string, sign-in tokens replaced, no referer, user agent or headers.
+accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-")
+errorlog = os.environ.get("GUNICORN_ERROR_LOG", "-")
+access_log_format = '%(h)s %(t)s "%(r)s" %(s)s %(B)s %(M)sms'
+logger_class = "cancerfax.logredact.RedactingGunicornLogger"
 
 
 def when_ready(server) -> None:

@@ -507,9 +507,16 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # No sign-in token or query string (search terms, health answers) in any line.
+    "filters": {"redact": {"()": "cancerfax.logredact.RedactFilter"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact"]}
+    },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {
+        # Django's own console handler (on when DEBUG) would print past the filter: every
+        # django.* record goes through the root's filtered handler instead.
+        "django": {"handlers": [], "propagate": True},
         # Request logs would carry query strings and form fields: keep them at warning level.
         "django.request": {"level": "WARNING"},
         "django.server": {"level": "WARNING"},
