@@ -19,10 +19,11 @@ done; exit 1
 endef
 export FIND_PYTHON
 
-.PHONY: help venv run test lint format migrations-check check-deploy bench clean worker
+.PHONY: help venv run examples test lint format migrations-check check-deploy bench clean worker
 
 help:
 	@echo "make run    - set up everything and serve on http://$(HOST):$(PORT)/ (SQLite, in-process tasks)"
+	@echo "make examples - development only: example cases and example staff accounts (TOTP URIs)"
 	@echo "make test   - set up everything and run the whole suite (lint, migrations check, pytest)"
 	@echo "make bench  - run the benchmark suite (needs wrk, PostgreSQL and Redis binaries)"
 
@@ -43,7 +44,20 @@ venv: $(VENV)/.installed
 run: venv
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py loaddemo
+	@echo ""
+	@echo "The site:         http://$(HOST):$(PORT)/   (another port: make run PORT=8080)"
+	@echo "Coordinator admin: http://$(HOST):$(PORT)/admin/"
+	@echo "First sign-in as a coordinator:"
+	@echo "  1. make examples   (in another terminal: example cases and example staff accounts;"
+	@echo "                      it prints each account's password and TOTP URI)"
+	@echo "  2. add the TOTP URI to an authenticator app (or: oathtool --totp -b <secret>)"
+	@echo "  3. sign in at /admin/ with example-coordinator, the password and the 6-digit code"
+	@echo ""
 	SITE_URL="$${SITE_URL:-http://$(HOST):$(PORT)}" $(PY) manage.py runserver $(HOST):$(PORT)
+
+examples: venv
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py seed_examples
 
 lint: venv
 	$(BIN)/ruff check .

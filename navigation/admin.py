@@ -28,7 +28,6 @@ from navigation.forms import (
 from navigation.matching import centres_rank
 from navigation.models import Case, CaseStatus, Centre, Outbox, ReviewTask
 from navigation.privacy import ERASE_PERMISSION
-from navigation.review import case_missing_records_refresh
 from navigation.selectors import (
     case_documents,
     case_queue,
@@ -260,8 +259,8 @@ class CaseAdmin(admin.ModelAdmin):
         "her2",
         "lauren",
         "stage",
-        "missing_records_count",
-        "assignee",
+        "missing",
+        "assignee_name",
         "due",
     ]
     list_filter = [
@@ -354,12 +353,21 @@ class CaseAdmin(admin.ModelAdmin):
         profile = _profile(case)
         return (profile.stage if profile else "") or "?"
 
+    @admin.display(description="missing records", ordering="missing_records_count")
+    def missing(self, case: Case) -> int:
+        return case.missing_records_count
+
+    @admin.display(description="assignee", ordering="assignee__username")
+    def assignee_name(self, case: Case) -> str:
+        return case.assignee.get_username() if case.assignee else "—"
+
     @admin.display(description="due", ordering="review_due_at")
     def due(self, case: Case) -> str:
         if case.review_due_at is None:
             return "—"
+        due = timezone.localtime(case.review_due_at)
         overdue = " (overdue)" if case.review_due_at < timezone.now() else ""
-        return f"{case.review_due_at:%Y-%m-%d %H:%M}{overdue}"
+        return f"{due:%d %b %H:%M}{overdue}"
 
     # Actions: each calls a service per case and reports what happened.
     @admin.action(description="Assign to me", permissions=["change"])
@@ -451,6 +459,16 @@ class CaseAdmin(admin.ModelAdmin):
                 wrap(views.case_request_records),
                 name="navigation_case_request_records",
             ),
+            path(
+                "<int:case_id>/requests/<int:request_id>/items/<int:index>/received/",
+                wrap(views.case_records_item_receive),
+                name="navigation_case_records_item_receive",
+            ),
+            path(
+                "<int:case_id>/requests/<int:request_id>/close/",
+                wrap(views.case_records_request_close),
+                name="navigation_case_records_request_close",
+            ),
             path("<int:case_id>/notes/", wrap(views.case_add_note), name="navigation_case_note"),
             path("<int:case_id>/move/", wrap(views.case_move), name="navigation_case_move"),
             path(
@@ -467,11 +485,6 @@ class CaseAdmin(admin.ModelAdmin):
         ]
 
     def change_view(self, request, object_id, form_url="", extra_context=None) -> HttpResponse:
-        if request.method == "GET" and str(object_id).isdigit():
-            # Uploads since the last look change what is missing: show it as it is now.
-            case = Case.objects.select_related("patient").filter(pk=object_id).first()
-            if case is not None and self.has_view_permission(request, case):
-                case_missing_records_refresh(case=case)
         response = super().change_view(request, object_id, form_url, extra_context)
         case = getattr(response, "context_data", {}).get("original")
         # A POST answered with the page again (a form with errors) shows the case too.

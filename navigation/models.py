@@ -91,8 +91,22 @@ class Case(models.Model):
         return self.status in CLOSED_STATUSES
 
 
+class CaseEventKind(models.TextChoices):
+    """What a history row records, for code to read (never the note's wording)."""
+
+    STATUS_CHANGED = "status_changed", _("Status changed")
+    ERASURE_REQUESTED = "erasure_requested", _("Erasure requested by the patient")
+    RECORDS_REQUESTED = "records_requested", _("Records requested")
+    RECORD_RECEIVED = "record_received", _("Requested record received")
+    RECORDS_REQUEST_CLOSED = "records_request_closed", _("Records request closed")
+    DOCUMENTS_RECEIVED = "documents_received", _("Documents received")
+    OTHER = "other", _("Other")
+
+
 class CaseEvent(models.Model):
-    """History of a case: every status move and notable action, with who and when."""
+    """History of a case: every status move and notable action, with who and when.
+
+    `kind` and `data` are what code reads; `note` is for people."""
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events")
     at = models.DateTimeField(db_index=True)
@@ -105,6 +119,10 @@ class CaseEvent(models.Model):
     )
     from_status = models.CharField(max_length=30, choices=CaseStatus.choices, blank=True)
     to_status = models.CharField(max_length=30, choices=CaseStatus.choices, blank=True)
+    kind = models.CharField(
+        max_length=30, choices=CaseEventKind.choices, default=CaseEventKind.OTHER, db_index=True
+    )
+    data = models.JSONField(default=dict, blank=True)
     note = models.TextField(blank=True)
 
     class Meta:
@@ -188,7 +206,12 @@ class ReviewTask(models.Model):
 
 
 class RecordsRequest(models.Model):
-    """A coordinator's request for missing records, shown in the patient's portal."""
+    """A coordinator's request for missing records, shown in the patient's portal.
+
+    An item is received only by a document of its category uploaded after the request, or
+    when a coordinator marks it received (the only way for a free-text item). The request is
+    fulfilled when every item is received, or closed by a coordinator with a note.
+    """
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="records_requests")
     requested_by = models.ForeignKey(
@@ -198,15 +221,49 @@ class RecordsRequest(models.Model):
     message = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     fulfilled_at = models.DateTimeField(null=True, blank=True)
+    # item -> {"at": ISO time, "by": "upload" | "coordinator", "document": public id}
+    received = models.JSONField(default=dict, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    close_note = models.TextField(blank=True)
 
     def __str__(self) -> str:
         return f"Records request for {self.case}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.fulfilled_at is None and self.closed_at is None
 
     @property
     def item_labels(self) -> list[str]:
         """Items as the patient reads them: document categories by their label."""
         labels = dict(DocumentCategory.choices)
         return [str(labels.get(item, item)) for item in self.items]
+
+    @property
+    def item_states(self) -> list[dict]:
+        """Each item with its label and state: "received", "waiting" or "closed"."""
+        states = []
+        for item, label in zip(self.items, self.item_labels, strict=True):
+            received = self.received.get(item)
+            state = "received" if received else ("waiting" if self.is_open else "closed")
+            states.append(
+                {
+                    "index": len(states),
+                    "item": item,
+                    "label": label,
+                    "state": state,
+                    "received_by": received.get("by", "") if received else "",
+                    "is_category": item in DocumentCategory.values,
+                }
+            )
+        return states
 
 
 class CaseNote(models.Model):

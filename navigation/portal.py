@@ -41,7 +41,8 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from cancerfax.security import rate_limited
-from navigation.models import Case, CaseStatus, PortalSignInRequest, PortalToken
+from navigation.models import Case, CaseEventKind, CaseStatus, PortalSignInRequest, PortalToken
+from navigation.review import case_missing_records_refresh
 from navigation.roles import staff_display_name
 from navigation.services import case_event_record, case_transition
 from records.audit import audit_record
@@ -408,6 +409,9 @@ def portal_upload(request: HttpRequest, reference: str) -> HttpResponse:
             added += 1
         except FileRefused as exc:
             errors.append(f"{clean_original_name(upload.name)}: {exc.reason}")
+    if added:
+        # What is missing, and which requested records have now arrived.
+        case_missing_records_refresh(case=case)
     if errors:
         context = _case_context(request, case, upload_form=form, upload_errors=errors)
         context["uploaded_count"] = added
@@ -481,8 +485,16 @@ def case_withdraw(*, case: Case, erase: bool, now: datetime | None = None) -> bo
             break
         case.refresh_from_db(fields=["status"])
     else:
-        # Already closed (e.g. not suitable): the request still reaches the history.
+        # Already closed (e.g. not suitable): the withdrawal still reaches the history.
         case_event_record(case=case, note=note)
+    if erase:
+        # A typed event: the erasure page reads this, never the note's wording.
+        case_event_record(
+            case=case,
+            kind=CaseEventKind.ERASURE_REQUESTED,
+            data={"source": "portal"},
+            note="The patient asked for their personal data and documents to be erased.",
+        )
     recipients = set(settings.COORDINATOR_EMAILS)
     if case.assignee_id and case.assignee.email:
         recipients.add(case.assignee.email)

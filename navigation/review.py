@@ -18,9 +18,14 @@ from django.urls import reverse
 from django.utils import timezone
 
 from navigation import eligibility
-from navigation.models import Case, Outbox, RecordsRequest, ReviewTask
+from navigation.models import Case, CaseEventKind, Outbox, ReviewTask
 from navigation.roles import COORDINATORS
-from navigation.services import case_event_record, missing_record_labels, outbox_done
+from navigation.services import (
+    case_event_record,
+    missing_record_labels,
+    outbox_done,
+    records_requests_receive,
+)
 from records.models import ClinicalProfile, DocumentCategory, ScanStatus
 
 logger = logging.getLogger(__name__)
@@ -313,8 +318,11 @@ def cases_rescreen(*, limit: int = 1000) -> int:
 
 
 def case_missing_records_refresh(*, case: Case, now: datetime | None = None) -> bool:
-    """Recompute what the case still misses after new uploads; mark records requests whose
-    document categories have all arrived as fulfilled. True when anything changed."""
+    """Recompute what the case still misses after new uploads, and mark requested records
+    received by uploads made after their request. True when anything changed.
+
+    Called where documents change (a portal upload, the periodic sweep), never by looking
+    at the case: opening the case page writes nothing."""
     now = now or timezone.now()
     present = _present_categories(case)
     missing = missing_records_for(_profile_of(case), present)
@@ -325,16 +333,15 @@ def case_missing_records_refresh(*, case: Case, now: datetime | None = None) -> 
         )
         case.missing_records, case.missing_records_count = missing, len(missing)
         labels = ", ".join(missing_record_labels(missing)) or "nothing"
-        case_event_record(case=case, note=f"New documents received. Still missing: {labels}.")
+        case_event_record(
+            case=case,
+            kind=CaseEventKind.DOCUMENTS_RECEIVED,
+            data={"missing": missing},
+            note=f"New documents received. Still missing: {labels}.",
+        )
         changed = True
-    categories = set(DocumentCategory.values)
-    for records_request in case.records_requests.filter(fulfilled_at__isnull=True):
-        # Free-text items cannot be checked by machine: a coordinator closes those.
-        if set(records_request.items) <= categories and set(records_request.items) <= present:
-            RecordsRequest.objects.filter(pk=records_request.pk, fulfilled_at__isnull=True).update(
-                fulfilled_at=now
-            )
-            changed = True
+    if records_requests_receive(case=case, now=now):
+        changed = True
     return changed
 
 

@@ -20,6 +20,7 @@ from navigation.models import (
     CLOSED_STATUSES,
     Case,
     CaseEvent,
+    CaseEventKind,
     CaseNote,
     CaseStatus,
     Centre,
@@ -27,7 +28,7 @@ from navigation.models import (
     RecordsRequest,
     ReviewTask,
 )
-from records.models import DocumentCategory, Patient
+from records.models import Document, DocumentCategory, Patient, ScanStatus
 
 logger = logging.getLogger(__name__)
 
@@ -197,14 +198,35 @@ def case_transition(
         actor=actor if actor and actor.is_authenticated else None,
         from_status=from_status,
         to_status=to_status,
+        kind=CaseEventKind.STATUS_CHANGED,
         note=note,
     )
     return True
 
 
-def case_event_record(*, case: Case, note: str, actor: AbstractBaseUser | None = None) -> None:
-    """A history row that is not a status move (an outcome change, a summary built)."""
-    CaseEvent.objects.create(case=case, at=timezone.now(), actor=actor, note=note)
+def case_event_record(
+    *,
+    case: Case,
+    note: str = "",
+    actor: AbstractBaseUser | None = None,
+    kind: str = CaseEventKind.OTHER,
+    data: dict | None = None,
+) -> CaseEvent:
+    """A history row that is not a status move (an outcome change, a summary built, an
+    erasure request). Code reads `kind` and `data`; `note` is for people."""
+    return CaseEvent.objects.create(
+        case=case,
+        at=timezone.now(),
+        actor=actor if actor is not None and actor.is_authenticated else None,
+        kind=kind,
+        data=data or {},
+        note=note,
+    )
+
+
+def case_erasure_requested(case: Case) -> CaseEvent | None:
+    """The patient's latest request for erasure on this case's history, if any."""
+    return case.events.filter(kind=CaseEventKind.ERASURE_REQUESTED).order_by("-at", "-pk").first()
 
 
 def portal_url() -> str:
@@ -233,19 +255,18 @@ def records_request_create(
     records_request = RecordsRequest.objects.create(
         case=case, requested_by=actor, items=items, message=message.strip()
     )
-    if case.status != CaseStatus.RECORDS_REQUESTED:
-        case_transition(
-            case=case,
-            to_status=CaseStatus.RECORDS_REQUESTED,
-            actor=actor,
-            note="Records requested: " + ", ".join(records_request.item_labels),
-        )
-    else:
-        case_event_record(
-            case=case,
-            actor=actor,
-            note="More records requested: " + ", ".join(records_request.item_labels),
-        )
+    more = case.status == CaseStatus.RECORDS_REQUESTED
+    if not more:
+        case_transition(case=case, to_status=CaseStatus.RECORDS_REQUESTED, actor=actor)
+    case_event_record(
+        case=case,
+        actor=actor,
+        kind=CaseEventKind.RECORDS_REQUESTED,
+        data={"request": records_request.pk, "items": items},
+        note=("More records" if more else "Records")
+        + " requested: "
+        + ", ".join(records_request.item_labels),
+    )
     lines = "\n".join(f"  - {label}" for label in records_request.item_labels)
     body = (
         f"Hello,\n\nTo continue the review of case {case.reference}, our coordinator needs "
@@ -314,3 +335,117 @@ def case_centre_choose(*, case: Case, centre: Centre, actor: AbstractBaseUser | 
         Case.objects.filter(pk=case.pk).update(centre=centre)
         case.centre = centre
     return moved
+
+
+# --- what arrives for a records request ----------------------------------------------------
+
+
+def _request_locked(pk: int) -> RecordsRequest | None:
+    return RecordsRequest.objects.select_for_update().select_related("case").filter(pk=pk).first()
+
+
+def _request_mark(
+    records_request: RecordsRequest,
+    *,
+    item: str,
+    by: str,
+    now: datetime,
+    actor: AbstractBaseUser | None,
+    document: Document | None = None,
+) -> None:
+    entry = {"at": now.isoformat(), "by": by}
+    if document is not None:
+        entry["document"] = str(document.public_id)
+    records_request.received[item] = entry
+    if all(i in records_request.received for i in records_request.items):
+        records_request.fulfilled_at = now
+    records_request.save(update_fields=["received", "fulfilled_at"])
+    label = records_request.item_labels[records_request.items.index(item)]
+    case_event_record(
+        case=records_request.case,
+        actor=actor,
+        kind=CaseEventKind.RECORD_RECEIVED,
+        data={"request": records_request.pk, "item": item, "by": by},
+        note=f"Requested record received ({'upload' if by == 'upload' else 'marked by hand'}): "
+        f"{label}.",
+    )
+
+
+@transaction.atomic
+def records_requests_receive(*, case: Case, now: datetime | None = None) -> int:
+    """Mark requested document categories received by uploads made after each request.
+
+    A file the patient had sent before the request does not answer it: the coordinator asked
+    because it was not enough. Infected files answer nothing. Returns how many items were
+    marked received. Safe to run again (and from several places): each request is locked.
+    """
+    now = now or timezone.now()
+    marked = 0
+    for pk in case.records_requests.filter(
+        fulfilled_at__isnull=True, closed_at__isnull=True
+    ).values_list("pk", flat=True):
+        records_request = _request_locked(pk)
+        if records_request is None or not records_request.is_open:
+            continue
+        for item in records_request.items:
+            if item in records_request.received or item not in DocumentCategory.values:
+                continue
+            document = (
+                Document.objects.filter(
+                    patient_id=case.patient_id,
+                    category=item,
+                    uploaded_at__gt=records_request.created_at,
+                )
+                .exclude(status=ScanStatus.INFECTED)
+                .order_by("uploaded_at")
+                .first()
+            )
+            if document is not None:
+                _request_mark(
+                    records_request, item=item, by="upload", now=now, actor=None, document=document
+                )
+                marked += 1
+    return marked
+
+
+@transaction.atomic
+def records_request_item_receive(
+    *, records_request: RecordsRequest, index: int, actor: AbstractBaseUser
+) -> bool:
+    """A coordinator marks one item received (a free-text item, or a record that came by
+    another route). False when it was already received or the request is not open."""
+    locked = _request_locked(records_request.pk)
+    if locked is None or not locked.is_open or not 0 <= index < len(locked.items):
+        return False
+    item = locked.items[index]
+    if item in locked.received:
+        return False
+    _request_mark(locked, item=item, by="coordinator", now=timezone.now(), actor=actor)
+    records_request.refresh_from_db()
+    return True
+
+
+@transaction.atomic
+def records_request_close(
+    *, records_request: RecordsRequest, note: str, actor: AbstractBaseUser
+) -> bool:
+    """Close an open request with a note (the records will not come, or are no longer
+    needed). Items not received stay so, shown as closed. False when it was not open."""
+    note = note.strip()
+    if not note:
+        raise ValueError("Say why the request is closed.")
+    now = timezone.now()
+    closed = RecordsRequest.objects.filter(
+        pk=records_request.pk, fulfilled_at__isnull=True, closed_at__isnull=True
+    ).update(closed_at=now, closed_by=actor, close_note=note)
+    if not closed:
+        return False
+    records_request.refresh_from_db()
+    case_event_record(
+        case=records_request.case,
+        actor=actor,
+        kind=CaseEventKind.RECORDS_REQUEST_CLOSED,
+        data={"request": records_request.pk},
+        note=f"Records request closed: {note}",
+    )
+    return True

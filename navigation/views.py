@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from navigation import services
 from navigation.forms import CaseNoteForm, CaseTransitionForm, CentreChoiceForm, RecordsRequestForm
-from navigation.models import Case
+from navigation.models import Case, RecordsRequest
 from navigation.privacy import ERASE_PERMISSION, case_erase
 from navigation.selectors import case_audit_trail
 from navigation.summary import summary_build
@@ -123,6 +123,49 @@ def case_request_records(request: HttpRequest, case_id: int) -> HttpResponse:
     return _back(case)
 
 
+def _records_request(case: Case, request_id: int) -> RecordsRequest:
+    return get_object_or_404(
+        RecordsRequest.objects.select_related("case"), pk=request_id, case=case
+    )
+
+
+@require_POST
+def case_records_item_receive(
+    request: HttpRequest, case_id: int, request_id: int, index: int
+) -> HttpResponse:
+    case = _case(request, case_id, "navigation.change_recordsrequest")
+    records_request = _records_request(case, request_id)
+    if services.records_request_item_receive(
+        records_request=records_request, index=index, actor=request.user
+    ):
+        messages.success(request, "Marked received.")
+    else:
+        messages.warning(request, "Nothing changed: already received, or the request is closed.")
+    return _back(case)
+
+
+@require_POST
+def case_records_request_close(
+    request: HttpRequest, case_id: int, request_id: int
+) -> HttpResponse:
+    case = _case(request, case_id, "navigation.change_recordsrequest")
+    records_request = _records_request(case, request_id)
+    try:
+        closed = services.records_request_close(
+            records_request=records_request,
+            note=request.POST.get("close_note", ""),
+            actor=request.user,
+        )
+    except ValueError as exc:
+        messages.error(request, str(exc))
+    else:
+        if closed:
+            messages.success(request, "Records request closed.")
+        else:
+            messages.warning(request, "This request was already closed or fulfilled.")
+    return _back(case)
+
+
 @require_POST
 def case_add_note(request: HttpRequest, case_id: int) -> HttpResponse:
     case = _case(request, case_id, "navigation.add_casenote")
@@ -204,8 +247,7 @@ def case_erase_confirm(request: HttpRequest, case_id: int) -> HttpResponse:
         **admin.site.each_context(request),
         "case": case,
         "patient": patient,
-        # The portal's withdrawal writes this note when the patient asks for erasure.
-        "erasure_request": case.events.filter(note__icontains="erased").order_by("-at").first(),
+        "erasure_request": services.case_erasure_requested(case),
         "counts": {
             "documents": patient.documents.count(),
             "history entries": case.events.count(),

@@ -126,6 +126,7 @@ class World:
             "case_b": self.case_b,
             "patient_a": self.patient_a,
             "doc_a": self.doc_a,
+            "request_a": self.case_a.records_requests.order_by("pk").first(),
             **self.objects,
         }
 
