@@ -15,6 +15,7 @@ from typing import Any
 from django import forms
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.sessions.backends.base import UpdateError
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import DatabaseError, IntegrityError, transaction
@@ -128,7 +129,7 @@ def _received(request: HttpRequest, case: Case) -> HttpResponse:
     request.session[RECEIVED_SESSION_KEY] = case.reference
     try:
         request.session.save()
-    except DatabaseError:
+    except (DatabaseError, UpdateError):  # the database session store says UpdateError
         logger.warning("session not saved after case %s was stored: shown directly", case.pk)
         request.session.modified = False  # the middleware must not try (and fail) again
         return _received_page(request, case.reference)

@@ -92,6 +92,8 @@ def test_a_storage_failure_while_keeping_files_says_nothing_was_stored(client, m
 def test_a_session_that_cannot_be_saved_after_commit_still_shows_the_reference(
     client, monkeypatch
 ):
+    from django.contrib.sessions.backends.base import UpdateError
+
     from cancerfax.session_store import SessionStore
 
     client.get("/submit/")
@@ -99,7 +101,8 @@ def test_a_session_that_cannot_be_saved_after_commit_still_shows_the_reference(
 
     def save(self, must_create=False):
         if intake.RECEIVED_SESSION_KEY in self._session:
-            raise OperationalError("server closed the connection unexpectedly")
+            # What Django's database session store raises when its UPDATE fails.
+            raise UpdateError
         return real_save(self, must_create)
 
     monkeypatch.setattr(SessionStore, "save", save)

@@ -1,0 +1,318 @@
+"""PostgreSQL faults on a stack of real processes: gunicorn, a Celery worker, Redis and a
+PostgreSQL cluster of the drill's own, so stopping the database touches nothing else.
+
+1. PostgreSQL stops with 20 review tasks queued and one in flight, and comes back 15 s later:
+   the tasks retry, those that give up are found by the reconciler; every case is reviewed
+   once and its coordinators are told once.
+2. PostgreSQL stops at the moment a submission commits, while other patients keep sending
+   theirs and retry until they are shown a reference: one case per patient, and every
+   reference shown is the stored one.
+"""
+
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections import Counter
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from cancerfax.celery import app as celery_app
+from tests.drills import ledger
+from tests.drills.http import Browser
+from tests.drills.processes import (
+    ROOT,
+    DrillPostgres,
+    DrillRedis,
+    scratch_directory,
+    start_worker,
+    wait_port,
+)
+from tests.navigation.test_intake import valid_answers
+
+pytestmark = [pytest.mark.drill, pytest.mark.postgres, pytest.mark.redis, pytest.mark.worker]
+
+PG_PORT, REDIS_PORT = 5435, 6393
+KEY = re.compile(rb'name="submission_key" value="([^"]+)"')
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Stack:
+    def __init__(self, scratch: Path) -> None:
+        self.scratch = scratch
+        self.pg = DrillPostgres(port=PG_PORT, directory=scratch / "pg")
+        self.redis = DrillRedis(port=REDIS_PORT, directory=scratch / "redis")
+        self.pause = scratch / "commit-paused"
+        self.worker_pause = scratch / "review-paused"
+        self.web: subprocess.Popen | None = None
+        self.worker = None
+
+    def start(self) -> None:
+        self.pg.init()
+        self.pg.start()
+        self.url = self.pg.createdb("drill")
+        self.redis.start()
+        env = {
+            k: v
+            for k, v in os.environ.items()
+            if k
+            not in {"DJANGO_SETTINGS_MODULE", "PYTEST_CURRENT_TEST", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+        }
+        env.update(
+            DATABASE_URL=self.url,
+            DATABASE_CONNECT_TIMEOUT="2",
+            CELERY_BROKER_URL=self.redis.url,
+            DEBUG="0",
+            PRIVATE_STORAGE_ROOT=str(self.scratch / "private"),
+            EMAIL_BACKEND="console",
+            SUBMIT_RATE_LIMIT="1000",
+            BROKER_FAILURE_PAUSE="0",
+            CFX_DRILL_COMMIT_PAUSE_FILE=str(self.pause),
+        )
+        subprocess.run(
+            [sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"],
+            cwd=ROOT,
+            env=env,
+            check=True,
+            timeout=300,
+        )
+        port = _free_port()
+        self.base = f"http://127.0.0.1:{port}"
+        self.web = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "tests.drills.drill_wsgi",
+                "-b",
+                f"127.0.0.1:{port}",
+                "-w",
+                "2",
+                "--threads",
+                "4",
+                "--timeout",
+                "90",
+                "--log-level",
+                "warning",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        self.worker = start_worker(
+            name="db-drill",
+            broker_url=self.redis.url,
+            database=self.url,
+            log=self.scratch / "worker.log",
+            extra_env={
+                "CFX_DRILL_PAUSE_FILE": str(self.worker_pause),
+                "CFX_DRILL_PAUSE_SECONDS": "12",
+                "DATABASE_CONNECT_TIMEOUT": "2",
+                "RECONCILE_GRACE_SECONDS": "3",
+                "COORDINATOR_EMAILS": "coordinators@example.org",
+            },
+        )
+        wait_port(port, timeout=60)
+
+    def stop(self) -> None:
+        if self.web and self.web.poll() is None:
+            os.killpg(self.web.pid, signal.SIGTERM)
+            self.web.wait(timeout=30)
+        if self.worker:
+            self.worker.stop()
+        self.redis.kill()
+        self.pg.stop(mode="fast")
+
+    def reconcile(self) -> None:
+        """What beat sends every minute: the reconciler, run by the worker."""
+        with celery_app.connection_for_write(self.redis.url) as connection:
+            celery_app.send_task("navigation.reconcile_reviews", connection=connection)
+
+    def query(self, sql: str) -> list[tuple]:
+        with psycopg.connect(self.url, connect_timeout=3) as conn:
+            return conn.execute(sql).fetchall()
+
+    def tally(self, acknowledged: list[str]) -> ledger.Tally:
+        cases = dict(
+            self.query(
+                "SELECT c.reference, p.email FROM navigation_case c "
+                "JOIN records_patient p ON p.id = c.patient_id"
+            )
+        )
+        tasks = self.query(
+            "SELECT c.reference, t.notified_at IS NOT NULL FROM navigation_reviewtask t "
+            "JOIN navigation_case c ON c.id = t.case_id"
+        )
+        created = self.query(
+            "SELECT c.reference FROM navigation_caseevent e JOIN navigation_case c "
+            "ON c.id = e.case_id WHERE e.note LIKE '%Review task created%'"
+        )
+        return ledger.tally(
+            acknowledged=acknowledged,
+            cases=cases,
+            reviews=Counter(ref for ref, _ in tasks),
+            notified={ref for ref, told in tasks if told},
+            created_events=Counter(ref for (ref,) in created),
+            emails=ledger.emails_in(self.worker.output()),
+        )
+
+    def reviewed(self) -> int:
+        return self.query(
+            "SELECT count(*) FROM navigation_reviewtask WHERE notified_at IS NOT NULL"
+        )[0][0]
+
+    def recover(self, expected: int, timeout: float = 90) -> float:
+        started = time.monotonic()
+        while self.reviewed() < expected:
+            assert time.monotonic() - started < timeout, self.worker.output()[-4000:]
+            self.reconcile()
+            time.sleep(2.0)
+        return time.monotonic() - started
+
+
+@pytest.fixture(scope="module")
+def stack():
+    scratch = scratch_directory("dbfaults")
+    if shutil.which("redis-server") is None:
+        pytest.skip("redis-server is not installed")
+    stack = Stack(scratch)
+    try:
+        stack.start()
+        yield stack
+    finally:
+        stack.stop()
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+class Patient:
+    """One patient's browser: opens the form once, sends it until shown a reference."""
+
+    def __init__(self, base: str, email: str) -> None:
+        self.browser = Browser(base)
+        page = self.browser.request("/submit/")
+        assert page.status == 200, page.status
+        self.data = valid_answers(email=email)
+        self.data["csrfmiddlewaretoken"] = re.search(
+            rb'name="csrfmiddlewaretoken" value="([^"]+)"', page.body
+        )[1].decode()
+        self.data["submission_key"] = KEY.search(page.body)[1].decode()
+        self.shown: list[str] = []
+        self.attempts = 0
+
+    def send_once(self) -> str | None:
+        self.attempts += 1
+        answer = self.browser.request("/submit/", self.data, timeout=60)
+        if answer.status == 302:
+            answer = self.browser.request("/submit/received/")
+        found = ledger.REFERENCE.search(answer.body) if answer.status == 200 else None
+        if found:
+            self.shown.append(found[1].decode())
+            return self.shown[-1]
+        assert answer.status in (503, 500, 502), (answer.status, answer.body[:500])
+        return None
+
+    def send_until_shown(self, deadline: float) -> str:
+        while (reference := self.send_once()) is None:
+            assert time.monotonic() < deadline, "never shown a reference"
+            time.sleep(0.5)
+        return reference
+
+
+def test_postgres_stopped_with_20_reviews_queued_and_one_in_flight_loses_none(stack):
+    patients = [Patient(stack.base, f"queued{n}@example.org") for n in range(21)]
+    acknowledged = [p.send_until_shown(time.monotonic() + 60) for p in patients]
+    # The first review is in flight (paused after its task row, before the email); the
+    # other twenty wait in Redis behind it.
+    deadline = time.monotonic() + 60
+    while not stack.worker_pause.exists():
+        assert time.monotonic() < deadline
+        time.sleep(0.1)
+    queued = stack.reviewed()
+    stack.pg.stop(mode="immediate")
+    time.sleep(15)
+    stack.pg.start()
+    recovery = stack.recover(21)
+    time.sleep(2)  # a duplicate, if there were one, shows itself
+    result = stack.tally(acknowledged)
+    ledger.record(
+        f"postgres stopped 15 s, 20 queued + 1 in flight ({queued} reviewed before)",
+        result,
+        recovery,
+    )
+    result.assert_nothing_lost_or_duplicated()
+
+
+def test_postgres_stopped_at_commit_with_patients_retrying_stores_one_case_each(stack):
+    before = len(stack.query("SELECT id FROM navigation_case"))
+    at_commit = Patient(stack.base, "commit-stop@example.org")
+    others = [Patient(stack.base, f"retrying{n}@example.org") for n in range(6)]
+    shown: dict[str, str] = {}
+
+    def first_send() -> None:
+        shown["commit"] = at_commit.send_once()
+
+    sender = threading.Thread(target=first_send)
+    sender.start()
+    deadline = time.monotonic() + 60
+    while not stack.pause.exists():
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    # Its transaction has committed; the database goes before the session is saved.
+    stack.pg.stop(mode="immediate")
+    Path(str(stack.pause) + ".resume").write_text("go")
+    sender.join(timeout=60)
+    # Everyone else sends during the outage and retries, as a patient would.
+    threads = [
+        threading.Thread(target=p.send_until_shown, args=(time.monotonic() + 90,)) for p in others
+    ]
+    for thread in threads:
+        thread.start()
+    time.sleep(8)
+    stack.pg.start()
+    restarted = time.monotonic()
+    for thread in threads:
+        thread.join(timeout=120)
+    # The patient who was shown a reference sends the same form again: the same case.
+    at_commit.send_until_shown(time.monotonic() + 30)
+    stack.recover(before + 7)
+    recovery = time.monotonic() - restarted
+
+    assert shown["commit"] == stack.pause.read_text()
+    assert len(set(at_commit.shown)) == 1
+    for patient in others:
+        assert len(set(patient.shown)) == 1, patient.shown
+    retried = sum(p.attempts - 1 for p in others)
+    acknowledged = [at_commit.shown[0], *(p.shown[0] for p in others)]
+    all_acknowledged = [
+        ref
+        for (ref,) in stack.query("SELECT reference FROM navigation_case")
+        if ref in acknowledged
+    ]
+    result = stack.tally(acknowledged)
+    assert len(all_acknowledged) == 7
+    stored_now = {
+        email: n
+        for email, n in stack.query(
+            "SELECT p.email, count(*) FROM navigation_case c JOIN records_patient p "
+            "ON p.id = c.patient_id GROUP BY p.email"
+        )
+    }
+    assert all(n == 1 for n in stored_now.values()), stored_now
+    ledger.record(
+        f"postgres stopped at commit, 7 patients retrying ({retried} retries)", result, recovery
+    )
+    result.assert_nothing_lost_or_duplicated()
