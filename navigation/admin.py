@@ -15,6 +15,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.text import capfirst
 from django.utils.timesince import timesince
 from django.utils.translation import gettext
 
@@ -513,7 +514,10 @@ class CaseAdmin(admin.ModelAdmin):
         profile = _profile(case)
         result = case.prescreen_result or {}
         missing_fields = [
-            {"field": name, "document": eligibility.FIELD_DOCUMENTS[name].words}
+            {
+                "field": capfirst(eligibility.FIELD_WORDS.get(name, name)),
+                "document": eligibility.FIELD_DOCUMENTS[name].words,
+            }
             for name in result.get("missing", [])
             if name in eligibility.FIELD_DOCUMENTS
         ]

@@ -72,3 +72,6 @@ def test_the_case_page_shows_each_criterions_reason_and_why_there_is_no_timeline
     assert "FLOT is not one of the combinations" in html
     assert 'id="timeline-explanation"' in html
     assert "the post-surgery setting does not apply" in html
+    # Unknown answers in words, not the engine's field names.
+    assert "The HER2 test result: your HER2 test report" in html
+    assert "her2_status:" not in html
