@@ -180,9 +180,6 @@ def _portal_url() -> str:
 # Every /submit/ page can carry health answers (a pre-filled form, an error re-render, the
 # received page): no browser or proxy may keep a copy.
 @never_cache
-# Every /submit/ page can carry health answers (a pre-filled form, an error re-render, the
-# received page): no browser or proxy may keep a copy.
-@never_cache
 @require_http_methods(["GET", "HEAD", "POST"])
 def submit(request: HttpRequest) -> HttpResponse:
     refused: list[tuple[str, str]] = []
