@@ -59,11 +59,11 @@ def _name(user) -> str:
     return _default_credit(user) if user is not None else ""
 
 
-def _compared_with(revision: PageRevision) -> tuple[str, dict | None]:
-    """What a revision is compared against, and how to say so: the page as published now
-    for one not yet published, else the revision published before it."""
-    if revision.published_at is None:
-        live = live_revision(revision.page)
+def _compared_with(revision: PageRevision, live: PageRevision | None) -> tuple[str, dict | None]:
+    """What a revision is compared against, and how to say so: the published page for any
+    revision but the published one (what publishing or restoring it would change), and
+    the revision published before it for that one (what its publication changed)."""
+    if live != revision:
         if live is not None:
             return _("the published page (revision %(n)s)") % {"n": live.number}, live.snapshot
         if revision.page.is_published:
@@ -167,8 +167,8 @@ class PageRevisionAdmin(admin.ModelAdmin):
         )
 
     def _detail(self, request, revision: PageRevision, review_form) -> HttpResponse:
-        compared_label, compared = _compared_with(revision)
         live = live_revision(revision.page)
+        compared_label, compared = _compared_with(revision, live)
         user = request.user
         context = {
             **self.admin_site.each_context(request),

@@ -110,6 +110,10 @@ def test_publish_then_restore_from_the_admin(client, editor_client, revision):
     assert editor_client.post(_url(revision, "publish")).status_code == 302
     assert "A clearer answer for review." in client.get(SEED_PATH).content.decode()
     first = PageRevision.objects.get(page=revision.page, number=1)
+    # What restoring would change, against what the public sees now.
+    html = editor_client.get(_url(first)).content.decode()
+    assert "Changes from the published page (revision 2)" in html
+    assert "<del>clearer answer for review.</del>" in html
     response = editor_client.post(_url(first, "restore"))
     restored = PageRevision.objects.get(restored_from=first)
     assert response["Location"] == _url(restored)
