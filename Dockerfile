@@ -17,9 +17,10 @@ RUN pip install -r requirements.txt
 COPY --chown=navigator:navigator . .
 # collectstatic needs settings to import; these values exist only for this build step.
 RUN SECRET_KEY=build-only-build-only-build-only-build-only-build-only \
+    AUDIT_CHAIN_KEY=build-only-audit-chain-key-build-only \
     ALLOWED_HOSTS=build DATABASE_URL=sqlite:////tmp/build.sqlite3 CLAMD_ADDRESS=tcp://build:3310 \
     python manage.py collectstatic --noinput \
-    && mkdir -p /app/var/private && chown -R navigator:navigator /app/var
+    && mkdir -p /app/var/private /app/var/audit && chown -R navigator:navigator /app/var
 
 USER navigator
 EXPOSE 8000
