@@ -6,6 +6,7 @@ ports and state directory, gunicorn and a Celery worker on loopback, each stoppe
 
 from __future__ import annotations
 
+import base64
 import http.client
 import math
 import os
@@ -349,6 +350,10 @@ class Stack:
             "DJANGO_ENV": "production",
             "SECRET_KEY": secrets.token_urlsafe(64),
             "AUDIT_CHAIN_KEY": secrets.token_urlsafe(48),
+            # A throw-away document key; BENCH_DOCUMENT_ENCRYPTION=0 measures without.
+            "DOCUMENT_ENCRYPTION_KEYS": "bench:"
+            + base64.b64encode(secrets.token_bytes(32)).decode(),
+            "DOCUMENT_ENCRYPTION": os.environ.get("BENCH_DOCUMENT_ENCRYPTION", "1"),
             "ALLOWED_HOSTS": HOST,
             # Plain http on loopback: no TLS in front of gunicorn here.
             "SECURE_SSL_REDIRECT": "0",

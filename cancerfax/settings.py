@@ -53,6 +53,29 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return [item.strip() for item in raw.split(",") if item.strip()]
 
 
+def env_keys(name: str, default: str = "") -> dict[str, bytes]:
+    """ "id:base64,id:base64" → {id: 32-byte key}, in the order given (the first is current)."""
+    import base64
+    import binascii
+
+    keys: dict[str, bytes] = {}
+    for item in os.environ.get(name, default).split(","):
+        key_id, sep, encoded = item.strip().partition(":")
+        if not item.strip():
+            continue
+        try:
+            key = base64.b64decode(encoded, validate=True)
+        except binascii.Error:
+            key = b""
+        if not sep or not key_id or len(key) != 32:
+            raise ImproperlyConfigured(
+                f"{name} must be comma-separated id:base64 pairs of 32-byte keys "
+                f"(problem with the entry named {key_id!r})"
+            )
+        keys[key_id] = key
+    return keys
+
+
 DJANGO_ENV = env_str("DJANGO_ENV", "development")
 if DJANGO_ENV not in {"development", "production"}:
     raise ImproperlyConfigured("DJANGO_ENV must be 'development' or 'production'")
@@ -266,6 +289,24 @@ FILE_UPLOAD_TEMP_DIR = env_str("FILE_UPLOAD_TEMP_DIR") or None
 # longest upload we accept, 1 GB, takes under an hour at 2.5 Mbit/s).
 UPLOAD_TEMP_MAX_AGE = env_int("UPLOAD_TEMP_MAX_AGE", 3600)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+# Documents are encrypted at rest (records/encryption.py): a data key per file, wrapped by
+# the first of DOCUMENT_ENCRYPTION_KEYS ("id:base64 of 32 random bytes", comma-separated;
+# later ones are still read, until `manage.py rotate_document_keys` re-wraps their files'
+# data keys). Development and tests use a fixed, public key; production refuses it.
+# DOCUMENT_ENCRYPTION=0 exists to measure what encryption costs (`make bench`); the deploy
+# check warns about it (records/checks.py), and production still needs its key.
+DOCUMENT_ENCRYPTION = env_bool("DOCUMENT_ENCRYPTION", True)
+_DEV_DOCUMENT_KEY = "dev:Y2FuY2VyZmF4LWRldmVsb3BtZW50LWtleS0wMDAwMDA="
+DOCUMENT_ENCRYPTION_KEYS = env_keys(
+    "DOCUMENT_ENCRYPTION_KEYS", "" if PRODUCTION else _DEV_DOCUMENT_KEY
+)
+if PRODUCTION and (not DOCUMENT_ENCRYPTION_KEYS or "dev" in DOCUMENT_ENCRYPTION_KEYS):
+    raise ImproperlyConfigured(
+        "DOCUMENT_ENCRYPTION_KEYS must hold this site's own key in production "
+        "(id:base64 of 32 random bytes, e.g. `openssl rand -base64 32`)"
+    )
+if DOCUMENT_ENCRYPTION and not DOCUMENT_ENCRYPTION_KEYS:
+    raise ImproperlyConfigured("DOCUMENT_ENCRYPTION is on but DOCUMENT_ENCRYPTION_KEYS is empty")
 UPLOAD_MAX_FILE_BYTES = env_int("UPLOAD_MAX_FILE_BYTES", 200 * 1024 * 1024)
 UPLOAD_MAX_FILES = env_int("UPLOAD_MAX_FILES", 40)
 UPLOAD_MAX_SUBMISSION_BYTES = env_int("UPLOAD_MAX_SUBMISSION_BYTES", 1024 * 1024 * 1024)

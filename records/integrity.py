@@ -8,18 +8,19 @@ import hashlib
 import logging
 
 from celery import shared_task
-from django.core.files.storage import storages
 
 from records.models import Document, ScanStatus
 from records.scanning import coordinators_alert
+from records.storage import DocumentKeyError, StoredFileCorrupt, document_file_open
 
 logger = logging.getLogger(__name__)
 CHUNK = 1024 * 1024
 
 
-def _sha256_of(name: str) -> str:
+def _sha256_of(document: Document) -> str:
+    """SHA-256 of the document's plaintext, decrypted as it streams."""
     hasher = hashlib.sha256()
-    with storages["private"].open(name, "rb") as fh:
+    with document_file_open(document) as fh:
         while chunk := fh.read(CHUNK):
             hasher.update(chunk)
     return hasher.hexdigest()
@@ -34,8 +35,8 @@ def stored_files_verify() -> list[int]:
     failed = []
     for document in Document.objects.filter(status=ScanStatus.CLEAN).iterator():
         try:
-            actual = _sha256_of(document.storage_name)
-        except FileNotFoundError:
+            actual = _sha256_of(document)
+        except (FileNotFoundError, StoredFileCorrupt, DocumentKeyError):
             actual = ""
         if actual == document.sha256:
             continue

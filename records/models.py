@@ -253,6 +253,10 @@ class Document(models.Model):
     size = models.PositiveBigIntegerField()
     sha256 = models.CharField(max_length=64)
     content_type = models.CharField(max_length=100)
+    # The file's own data key, wrapped by the key-encryption key `key_id` (see
+    # records/encryption.py). Empty: stored in plain (before encryption, or with it off).
+    key_id = models.CharField(max_length=40, blank=True)
+    wrapped_key = models.CharField(max_length=120, blank=True)
     status = models.CharField(
         max_length=10, choices=ScanStatus.choices, default=ScanStatus.PENDING, db_index=True
     )

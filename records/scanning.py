@@ -26,6 +26,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from records.models import Document, ScanStatus
+from records.storage import DocumentKeyError, StoredFileCorrupt, document_file_open
 
 logger = logging.getLogger(__name__)
 
@@ -140,9 +141,9 @@ def document_scan(*, document_id: int) -> str:
             status=ScanStatus.UNSCANNED, scan_detail="", scanned_at=timezone.now()
         )
         return ScanStatus.UNSCANNED
-    storage = storages["private"]
     try:
-        with storage.open(document.storage_name, "rb") as stream:
+        # The scanner sees the plaintext, decrypted as it streams.
+        with document_file_open(document) as stream:
             result = clamd_scan(stream)
     except ScannerUnavailable as exc:
         logger.warning("document %s stays pending: %s", document.public_id, exc)
@@ -151,6 +152,10 @@ def document_scan(*, document_id: int) -> str:
     except FileNotFoundError:
         logger.error("document %s has no stored bytes; stays pending", document.public_id)
         _note_pending(document, "Not scanned: the stored file is missing")
+        return ScanStatus.PENDING
+    except (StoredFileCorrupt, DocumentKeyError) as exc:
+        logger.error("document %s does not decrypt; stays pending: %s", document.public_id, exc)
+        _note_pending(document, "Not scanned: the stored file does not decrypt")
         return ScanStatus.PENDING
     now = timezone.now()
     if not result.infected:

@@ -38,6 +38,12 @@ from records.models import (
 )
 from records.quotas import drafts_full, drafts_full_message
 from records.scanning import coordinators_alert
+from records.storage import (
+    DocumentKeyError,
+    StoredFileCorrupt,
+    document_file_open,
+    document_file_save,
+)
 from records.uploads import (
     DRAFT_SESSION_KEY,
     StreamedUpload,
@@ -159,7 +165,9 @@ def _store(
         if streamed.size > budget_bytes:
             raise FileRefused(submission_too_large_message())
         storage = storages["private"]
-        storage_name = storage.save(f"documents/{uuid.uuid4().hex}", streamed)
+        storage_name, wrapped = document_file_save(
+            name=f"documents/{uuid.uuid4().hex}", upload=streamed
+        )
         try:
             document = Document.objects.create(
                 **owner,
@@ -169,6 +177,8 @@ def _store(
                 size=streamed.size,
                 sha256=streamed.sha256,
                 content_type=inspection.content_type,
+                key_id=wrapped.key_id,
+                wrapped_key=wrapped.wrapped,
             )
         except BaseException:
             storage.delete(storage_name)
@@ -435,11 +445,16 @@ def _verified_copy(document: Document) -> tuple[BinaryIO | None, str]:
     copy = tempfile.TemporaryFile(dir=settings.FILE_UPLOAD_TEMP_DIR)  # noqa: SIM115
     hasher = hashlib.sha256()
     try:
-        with storages["private"].open(document.storage_name, "rb") as fh:
+        with document_file_open(document) as fh:
             while chunk := fh.read(CHUNK):
                 hasher.update(chunk)
                 copy.write(chunk)
     except FileNotFoundError:
+        copy.close()
+        return None, ""
+    except (StoredFileCorrupt, DocumentKeyError) as exc:
+        # Changed, cut off or not decryptable: nothing of it is served.
+        logger.error("document %s does not decrypt: %s", document.public_id, exc)
         copy.close()
         return None, ""
     except BaseException:

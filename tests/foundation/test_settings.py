@@ -14,6 +14,8 @@ PROD_ENV = {
     "DATABASE_URL": "sqlite:///:memory:",
     "EMAIL_HOST": "smtp.example.org",
     "CLAMD_ADDRESS": "tcp://127.0.0.1:3310",
+    # A key for the check only (32 bytes, base64): production has no default.
+    "DOCUMENT_ENCRYPTION_KEYS": "check:Y2hlY2stb25seS1jaGVjay1vbmx5LWNoZWNrLW9ubHk=",
 }
 
 
@@ -26,6 +28,8 @@ def _manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
             "DJANGO_ENV",
             "SECRET_KEY",
             "AUDIT_CHAIN_KEY",
+            "DOCUMENT_ENCRYPTION_KEYS",
+            "DOCUMENT_ENCRYPTION",
             "DEBUG",
             "DJANGO_ALLOW_ASYNC_UNSAFE",
         }

@@ -113,6 +113,8 @@ def main() -> dict:
         "status": response.status_code,
         "stored_bytes": stored.size if stored else 0,
         "expected_bytes": body.file_size,
+        # The upload is encrypted into storage as it is written (settings default).
+        "encrypted": bool(stored and stored.wrapped_key),
         "rss_growth_mb": round((peak - baseline) / 1024 / 1024, 1),
     }
 

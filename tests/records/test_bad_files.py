@@ -5,6 +5,7 @@ import re
 import pytest
 
 from records.models import Document
+from records.storage import document_file_open
 
 from .conftest import post_upload, stored_files
 from .files import BAD_FILES, GOOD_FILES
@@ -56,7 +57,10 @@ def test_it_accepts_a_good_file_as_pending(
     assert document.draft is not None
     files = stored_files(private_dir)
     assert len(files) == 1
-    assert files[0].read_bytes() == data
+    # Encrypted at rest: the stored bytes are not the file, and decrypt back to it.
+    assert data[16:80] not in files[0].read_bytes()
+    with document_file_open(document) as stored:
+        assert stored.read() == data
     assert name not in str(files[0])
     assert files[0].stat().st_mode & 0o777 == 0o600
     assert stored_files(upload_temp_dir) == []

@@ -110,10 +110,21 @@ def session_hits(values=VALUES) -> list[str]:
 
 
 def storage_hits(values=VALUES) -> list[str]:
+    """Files in private storage holding a canary value. Documents are encrypted at rest, so
+    a document's file is read through its key; a file whose key is gone is unreadable."""
+    from records.models import Document
+    from records.storage import document_file_open
+
     root = Path(settings.PRIVATE_STORAGE_ROOT)
+    documents = {d.storage_name: d for d in Document.objects.exclude(wrapped_key="")}
     hits = []
     for path in root.rglob("*"):
         if path.is_file():
-            data = path.read_bytes()
+            name = path.relative_to(root).as_posix()
+            if name in documents:
+                with document_file_open(documents[name]) as stream:
+                    data = stream.read()
+            else:
+                data = path.read_bytes()
             hits += [f"{path.relative_to(root)} holds {v!r}" for v in values if v.encode() in data]
     return hits

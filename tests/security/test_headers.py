@@ -165,6 +165,7 @@ def test_production_mode_adds_hsts_and_secure_host_only_cookies(tmp_path):
         DJANGO_SETTINGS_MODULE="cancerfax.settings",
         SECRET_KEY="p" * 30 + "-production-probe-secret-key-value-xyz",
         AUDIT_CHAIN_KEY="q" * 16 + "-production-probe-audit-chain-key",
+        DOCUMENT_ENCRYPTION_KEYS="probe:cHJvYmUtb25seS1wcm9iZS1vbmx5LXByb2JlLW9ubHk=",
         ALLOWED_HOSTS="navigator.example.org",
         DATABASE_URL=f"sqlite:///{tmp_path / 'probe.sqlite3'}",
         PRIVATE_STORAGE_ROOT=str(tmp_path / "private"),

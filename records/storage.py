@@ -1,0 +1,57 @@
+"""Documents in and out of private storage, encrypted at rest (records/encryption.py).
+
+`document_file_save` writes an upload's plaintext temporary file to storage, encrypted under
+a new data key when DOCUMENT_ENCRYPTION is on; `document_file_open` gives the plaintext of a
+stored document as a stream, decrypting and checking it chunk by chunk. Every reader of
+documents (downloads, the scanner, the daily integrity check) goes through it.
+"""
+
+from typing import BinaryIO
+
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from django.conf import settings
+from django.core.files import File
+from django.core.files.storage import storages
+from django.core.files.uploadedfile import UploadedFile
+
+from records.encryption import (
+    DecryptingReader,
+    DocumentKeyError,
+    EncryptingReader,
+    StoredFileCorrupt,
+    WrappedKey,
+    unwrap,
+    wrap,
+)
+from records.models import Document
+
+__all__ = ["DocumentKeyError", "StoredFileCorrupt", "document_file_open", "document_file_save"]
+
+
+def document_file_save(*, name: str, upload: UploadedFile) -> tuple[str, WrappedKey]:
+    """Store `upload` (its plaintext) under `name`; the stored name and the wrapped data
+    key (empty when encryption is off: the temporary file is then simply moved)."""
+    storage = storages["private"]
+    if not settings.DOCUMENT_ENCRYPTION:
+        return storage.save(name, upload), WrappedKey("", "")
+    data_key = AESGCM.generate_key(bit_length=256)
+    wrapped = wrap(data_key)
+    upload.seek(0)
+    encrypted = EncryptingReader(upload.file, data_key, upload.size)
+    return storage.save(name, File(encrypted, name=name)), wrapped
+
+
+def document_file_open(document: Document) -> BinaryIO:
+    """The document's plaintext as a binary stream (close it after use).
+
+    Raises FileNotFoundError when the bytes are gone, StoredFileCorrupt while reading when
+    they were changed, and DocumentKeyError when the key is not configured.
+    """
+    stored = storages["private"].open(document.storage_name, "rb")
+    if not document.wrapped_key:
+        return stored
+    try:
+        return DecryptingReader(stored, unwrap(WrappedKey(document.key_id, document.wrapped_key)))
+    except BaseException:
+        stored.close()
+        raise
