@@ -533,6 +533,7 @@ class CaseAdmin(admin.ModelAdmin):
             "timeline_explanation": eligibility.timeline_explanation(result) if result else "",
             "treatment_history": profile.treatment_history if profile else "",
             "prescreen": result,
+            "outcome_label": eligibility.outcome_label(result.get("outcome", "")),
             "missing_fields": missing_fields,
             "missing_records": services.missing_record_labels(case.missing_records),
             "documents": documents,

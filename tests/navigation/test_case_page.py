@@ -189,3 +189,10 @@ def test_a_file_not_scanned_in_development_is_offered_with_a_warning(coordinator
     url = reverse("admin:navigation_case_document", args=[case.pk, document.public_id])
     assert url in html
     assert coordinator_client.get(url).status_code == 200
+
+
+def test_the_outcome_reads_as_words_on_the_case_page(coordinator_client, case):
+    case.prescreen_result = {**case.prescreen_result, "outcome": "insufficient_information"}
+    case.save(update_fields=["prescreen_result"])
+    html = coordinator_client.get(page_url(case)).content.decode()
+    assert "Outcome: <strong>insufficient information</strong>" in html
