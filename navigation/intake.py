@@ -38,7 +38,6 @@ from records.forms import (
     profile_initial_from_query,
 )
 from records.models import UploadDraft
-from records.phones import national_examples
 from records.selectors import upload_fields_context
 from records.services import (
     DRAFT_LIFETIME,
@@ -270,7 +269,6 @@ def _form_context(contact, profile, consent, key: uuid.UUID) -> dict:
         "profile_form": profile,
         "consent_form": consent,
         "forms": [contact, profile, consent],
-        "phone_examples": national_examples(),
         "submission_key": key,
     }
 

@@ -6,6 +6,7 @@ Forms carry a crispy `helper` without a <form> tag so one page can hold all thre
 """
 
 import datetime
+import json
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -142,6 +143,10 @@ class ContactForm(forms.ModelForm):
         # Radio buttons need no "select an option" entry: nothing ticked means not answered.
         self.fields["relationship"].choices = Relationship.choices
         self.fields["phone"].help_text = phone_help_text(self._chosen_country())
+        # Every country's example, for static/js/phone.js (an attribute: no inline script).
+        self.fields["country"].widget.attrs["data-phone-examples"] = json.dumps(
+            national_examples(), ensure_ascii=False
+        )
         self.helper = _helper()
 
     def _chosen_country(self) -> str:

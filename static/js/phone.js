@@ -1,15 +1,15 @@
 // The phone question's example follows the chosen country (records/forms.py:
-// phone_help_text). The examples come with the page as JSON (no inline script: CSP).
+// phone_help_text). The examples come with the page as JSON in an attribute of the country
+// question (no inline script: CSP).
 (function () {
   "use strict";
 
-  var data = document.getElementById("phone-examples");
-  var country = document.querySelector("select[name=country]");
+  var country = document.querySelector("select[name=country][data-phone-examples]");
   var help = document.querySelector("[data-phone-help]");
-  if (!data || !country || !help) {
+  if (!country || !help) {
     return;
   }
-  var examples = JSON.parse(data.textContent);
+  var examples = JSON.parse(country.getAttribute("data-phone-examples"));
   var template = help.getAttribute("data-template");
 
   country.addEventListener("change", function () {
