@@ -80,9 +80,10 @@ def _assemble(page: InformationPage) -> PageContent:
             )
     related: list[InformationPage] = []
     if any(section.kind == SectionKind.LIBRARY for section in sections):
+        # A draft's preview lists the same pages as the page it is a draft of.
         related = list(
             InformationPage.objects.published()
-            .exclude(pk=page.pk)
+            .exclude(pk__in=[pk for pk in (page.pk, page.draft_of_id) if pk is not None])
             .only("path", "title", "summary")
         )
     return PageContent(page=page, sections=sections, related_pages=related, live_items=live_items)

@@ -14,16 +14,16 @@ import datetime
 from collections.abc import Iterator
 
 import pytest
-from django.conf import settings
 from django.contrib.auth.models import Group, User
-from django.test import Client
 from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from content.models import InformationPage, PageRevision
 from navigation.roles import CLINICAL_REVIEWERS, CONTENT_EDITORS
-from tests.conftest import STAFF_PASSWORD, staff_client
+from tests.conftest import STAFF_PASSWORD
 from tests.content.factories import SEED_PATH
 from tests.content.test_browser import _axe_violations, _describe
+from tests.security.helpers import current_code
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -52,8 +52,8 @@ def _person(username: str, role: str, **names: str) -> User:
 
 @pytest.fixture
 def open_browser(browser, live_server) -> Iterator:
-    """open_browser(user=None, width=…): a browser context signed in as the user (with the
-    second factor, as the admin requires) or as nobody."""
+    """open_browser(user=None, width=…): a browser signed in as the user, through the admin's
+    sign-in form with the code of their authenticator, or as nobody."""
     contexts = []
 
     def open_(user: User | None, width: int):
@@ -61,13 +61,17 @@ def open_browser(browser, live_server) -> Iterator:
             base_url=live_server.url, viewport={"width": width, "height": 900}
         )
         contexts.append(context)
-        if user is not None:
-            session = staff_client(Client(), user).cookies[settings.SESSION_COOKIE_NAME].value
-            context.add_cookies(
-                [{"name": settings.SESSION_COOKIE_NAME, "value": session, "url": live_server.url}]
-            )
         tab = context.new_page()
         tab.set_default_timeout(15_000)
+        if user is not None:
+            device = TOTPDevice.objects.create(user=user, name="phone", confirmed=True)
+            tab.goto("/admin/login/")
+            _no_serious_violations(tab, "the sign-in page")
+            tab.get_by_label("Username").fill(user.username)
+            tab.get_by_label("Password").fill(STAFF_PASSWORD)
+            tab.locator("input[name='otp_token']").fill(current_code(device))
+            tab.get_by_role("button", name="Sign in").click()
+            tab.wait_for_url("**/admin/")
         return tab
 
     yield open_

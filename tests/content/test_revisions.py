@@ -254,3 +254,13 @@ def test_a_revision_preview_shows_its_content_without_touching_the_page(editor):
     html = "".join(section.html for section in content.sections)
     assert "Only in the revision." in html
     assert Part.objects.count() == parts_before
+
+
+def test_a_drafts_preview_lists_the_other_pages_but_not_its_own(editor_client):
+    from tests.content.factories import make_page
+
+    make_page(path="/cik/lung-cancer/")
+    draft = page_draft_open(page=seed_page())
+    html = editor_client.get(f"/preview/{draft.pk}/").content.decode()
+    assert '<li><a href="/cik/lung-cancer/">' in html
+    assert f'<li><a href="{SEED_PATH}">' not in html
