@@ -27,6 +27,13 @@ def _looks_like_app_code(token: str, device) -> bool:
     return token.isdigit() and len(token) == digits
 
 
+class CodeInput(forms.TextInput):
+    """A code field that starts empty after a failed attempt: the old code is spent."""
+
+    def format_value(self, value):
+        return None
+
+
 class OneStepSignInForm(OTPAdminAuthenticationForm):
     """Username, password and code in one form, sent once.
 
@@ -41,7 +48,7 @@ class OneStepSignInForm(OTPAdminAuthenticationForm):
         label=_("Six-digit code"),
         required=False,
         help_text=_("From your authenticator app, or one of your backup codes."),
-        widget=forms.TextInput(
+        widget=CodeInput(
             attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "maxlength": 16}
         ),
     )

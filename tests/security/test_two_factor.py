@@ -123,6 +123,7 @@ def test_a_wrong_code_says_the_code_is_wrong(client, coordinator):
     html = admin_sign_in(client, coordinator.username, token=wrong).content.decode()
     assert "That code is wrong or has expired" in html
     assert "select a device" not in html.lower()
+    assert f'value="{wrong}"' not in html  # the field starts empty for the next code
 
 
 @pytest.mark.django_db
