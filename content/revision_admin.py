@@ -224,6 +224,7 @@ class PageRevisionAdmin(admin.ModelAdmin):
             except RevisionError as error:
                 form.add_error(None, error)
             else:
+                self.log_change(request, revision, "Clinical review recorded.")
                 self.message_user(
                     request, _("Your clinical review is recorded."), messages.SUCCESS
                 )
@@ -256,7 +257,10 @@ class PageRevisionAdmin(admin.ModelAdmin):
         except RevisionError as error:
             self.message_user(request, " ".join(error.messages), messages.ERROR)
             return self._back(revision)
-        self.message_user(request, done % {"number": revision.number}, messages.SUCCESS)
+        message = done % {"number": revision.number}
+        # The admin's own history of the revision: who published or restored, and when.
+        self.log_change(request, result, message)
+        self.message_user(request, message, messages.SUCCESS)
         return self._back(result)
 
     @staticmethod

@@ -117,6 +117,8 @@ def test_publish_then_restore_from_the_admin(client, editor_client, revision):
     response = editor_client.post(_url(first, "restore"))
     restored = PageRevision.objects.get(restored_from=first)
     assert response["Location"] == _url(restored)
+    history = editor_client.get(_url(restored, "history")).content.decode()
+    assert "Revision 1 restored" in history
     after = client.get(SEED_PATH).content.decode()
     assert "A clearer answer for review." not in after
     assert after.split("nonce=")[0] == before.split("nonce=")[0]
