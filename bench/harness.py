@@ -24,10 +24,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 
-PG_PORT = 5440
-REDIS_PORT = 6395
-CLAMD_PORT = 3395
-WEB_PORT = 8440
+# Loopback ports of the throw-away stack; BENCH_*_PORT moves them (two benches at once).
+PG_PORT = int(os.environ.get("BENCH_PG_PORT", "5440"))
+REDIS_PORT = int(os.environ.get("BENCH_REDIS_PORT", "6395"))
+CLAMD_PORT = int(os.environ.get("BENCH_CLAMD_PORT", "3395"))
+WEB_PORT = int(os.environ.get("BENCH_WEB_PORT", "8440"))
 HOST = "127.0.0.1"
 
 
