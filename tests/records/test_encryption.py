@@ -21,6 +21,7 @@ from records.services import document_add_to_patient
 from records.storage import document_file_open
 from tests.foundation.test_settings import PROD_ENV, _manage
 
+from .conftest import stored_files
 from .files import pdf_bytes
 
 SMALL_CHUNK = 1024
@@ -232,3 +233,23 @@ def test_a_malformed_document_key_names_the_variable():
 def test_the_deploy_check_warns_when_encryption_is_turned_off():
     result = _manage("check", "--deploy", env={**PROD_ENV, "DOCUMENT_ENCRYPTION": "0"})
     assert "records.W001" in result.stdout + result.stderr
+
+
+def test_documents_stored_in_plain_before_encryption_are_encrypted_in_place(patient, settings):
+    settings.DOCUMENT_ENCRYPTION = False
+    data = pdf_bytes("Stored before encryption.")
+    old = add(patient, data)
+    changed = add(patient, pdf_bytes("Changed on disk."))
+    stored_path(settings, changed).write_bytes(pdf_bytes("Something else."))
+    settings.DOCUMENT_ENCRYPTION = True
+
+    with pytest.raises(CommandError, match="1 documents could not be encrypted"):
+        call_command("encrypt_stored_documents", stdout=io.StringIO(), stderr=io.StringIO())
+
+    old.refresh_from_db()
+    assert old.key_id == "dev" and old.wrapped_key
+    assert data[:200] not in stored_path(settings, old).read_bytes()
+    assert plaintext(old) == data
+    assert len(stored_files(Path(settings.PRIVATE_STORAGE_ROOT))) == 2  # plain copy gone
+    changed.refresh_from_db()
+    assert changed.wrapped_key == ""  # left for the integrity check to report
