@@ -54,6 +54,20 @@ class Site:
     url: str
     mails: Callable[[], list[tuple[str, str]]]  # (recipient, text) of every mail so far
     scanner: bool
+    # A coordinator asks for the imaging report of a case (as the admin's request does).
+    ask_for_imaging: Callable[[str], None]
+
+
+def ask_for_imaging(reference: str) -> None:
+    from navigation.models import Case
+    from navigation.services import records_request_create
+
+    records_request_create(
+        case=Case.objects.get(reference=reference),
+        items=["imaging"],
+        message="Please send the CT report.",
+        actor=None,
+    )
 
 
 # --- the embedded default: manage.py runserver on SQLite ---------------------------------
@@ -130,7 +144,25 @@ def embedded_site(embedded_database, tmp_path) -> Iterator[Site]:
 
         wait_for(up, timeout=60, interval=0.3)
         assert server.poll() is None, console.read_text()
-        yield Site(url=url, mails=lambda: _printed_mails(console), scanner=False)
+
+        def ask(reference: str) -> None:
+            # The server's database, so through its own manage.py.
+            code = (
+                "from tests.navigation.test_patient_journey import ask_for_imaging; "
+                f"ask_for_imaging({reference!r})"
+            )
+            subprocess.run(
+                [sys.executable, "manage.py", "shell", "-c", code],
+                cwd=ROOT,
+                env=_embedded_env(database, tmp_path / "private", site_url=url),
+                check=True,
+                capture_output=True,
+                timeout=120,
+            )
+
+        yield Site(
+            url=url, mails=lambda: _printed_mails(console), scanner=False, ask_for_imaging=ask
+        )
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=20)
@@ -160,6 +192,7 @@ def services_site(postgres, live_server, live_worker, clamd_address, settings) -
         url=live_server.url,
         mails=lambda: [(", ".join(m.to), m.subject + "\n" + m.body) for m in mail.outbox],
         scanner=True,
+        ask_for_imaging=ask_for_imaging,
     )
 
 
@@ -294,8 +327,10 @@ def test_a_family_member_takes_the_whole_journey(browser, request, where, width)
         )
         checked_page(page)
 
-        # The portal, from the confirmation email.
-        page.goto(link_in(site, "jun.lin@example.org", "/portal/signin/"))
+        # The portal, from the confirmation email; meanwhile a coordinator asks for imaging.
+        signin = link_in(site, "jun.lin@example.org", "/portal/signin/")
+        site.ask_for_imaging(reference)
+        page.goto(signin)
         checked_page(page)
         page.get_by_role("button", name="Continue to my case").click()
         page.wait_for_url("**/portal/")
@@ -305,6 +340,11 @@ def test_a_family_member_takes_the_whole_journey(browser, request, where, width)
         for name in FILES:
             expect(documents).to_contain_text(name)
         expect(page.locator("[data-testid=contact]")).to_contain_text("not for urgent")
+        asked = page.locator("section[aria-labelledby=requests-heading]")
+        expect(asked).to_contain_text("Please send the CT report.")
+        expect(asked.get_by_role("listitem").filter(has_text="imaging")).to_contain_text(
+            "waiting for you"
+        )
         checked_page(page)
 
         page.get_by_label("What is it?").select_option("imaging")
@@ -313,6 +353,10 @@ def test_a_family_member_takes_the_whole_journey(browser, request, where, width)
         page.wait_for_url(re.compile(rf"/portal/cases/{reference}/#documents$"))
         expect(documents.get_by_role("status")).to_contain_text("1 file received")
         expect(documents).to_contain_text("ct-report.pdf")
+        # The file answers the request: its item now reads received.
+        expect(asked.get_by_role("listitem").filter(has_text="imaging")).to_contain_text(
+            "received"
+        )
         expect(page.locator("body")).not_to_contain_text("Pending scan")
         states = page.locator("[data-testid=document-state]")
         expect(states).to_have_count(6)
