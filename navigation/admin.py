@@ -32,6 +32,7 @@ from navigation.privacy import ERASE_PERMISSION
 from navigation.selectors import (
     case_documents,
     case_queue,
+    case_search,
     case_timeline,
     her2_discordant_q,
     her2_q,
@@ -278,8 +279,10 @@ class CaseAdmin(admin.ModelAdmin):
         DueFilter,
         AgeFilter,
     ]
+    # The search itself is `case_search` (see get_search_results); these only name the
+    # fields it reads, so the admin draws the search box.
     search_fields = ["=reference", "patient__full_name", "=patient__email"]
-    search_help_text = "Case reference (exact), patient name, or email address (exact)."
+    search_help_text = "Case reference or email address (exact), or the patient's name."
     list_select_related = ["patient__profile", "assignee"]
     list_per_page = 100
     show_full_result_count = False
@@ -292,6 +295,10 @@ class CaseAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Case]:
         return case_queue()
+
+    def get_search_results(self, request: HttpRequest, queryset, search_term: str):
+        # One indexed lookup per kind of term; no duplicates, since each case has one patient.
+        return case_search(queryset, search_term), False
 
     def changelist_view(self, request: HttpRequest, extra_context=None) -> HttpResponse:
         refused = query_refused(request)

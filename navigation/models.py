@@ -200,6 +200,15 @@ class ReviewTask(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["case", "kind"], name="one_review_task_per_case_kind")
         ]
+        indexes = [
+            # Open tasks per coordinator, for assigning the next review: it reads only the
+            # open tasks, never the done ones that pile up over the years.
+            models.Index(
+                fields=["assignee"],
+                condition=models.Q(done_at__isnull=True),
+                name="review_task_open_assignee",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} for {self.case}"

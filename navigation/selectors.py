@@ -1,10 +1,17 @@
 """Reads that repeat: the coordinators' queue and a case page's parts."""
 
+import re
+
+from django.db import connections
 from django.db.models import Min, OuterRef, Q, QuerySet, Subquery
 
 from navigation.models import Case, CaseEvent, ReviewTask
 from records import selectors as records_selectors
+from records.emails import email_canonical_or_none
 from records.models import AuditEvent, Document
+
+# "CF-ABCD2345", "cf abcd2345", "CFABCD2345": how a reference is typed or read out.
+REFERENCE_TYPED = re.compile(r"^CF[-\s]*([A-Z0-9]{4,13})$")
 
 
 def case_queue() -> QuerySet[Case]:
@@ -20,6 +27,36 @@ def case_queue() -> QuerySet[Case]:
     return Case.objects.select_related("patient__profile", "assignee").annotate(
         review_due_at=Subquery(due)
     )
+
+
+def reference_canonical(term: str) -> str | None:
+    """The stored form of a typed case reference, or None if the term is not one."""
+    match = REFERENCE_TYPED.match(term.strip().upper())
+    return f"CF-{match.group(1)}" if match else None
+
+
+def case_search(queryset: QuerySet[Case], term: str) -> QuerySet[Case]:
+    """The queue's search, each kind on its own index so its cost does not grow with the
+    number of cases: an email address by exact match on the stored canonical form, a case
+    reference by exact match on the stored form, anything else as a name.
+
+    A name is matched by trigram word similarity on PostgreSQL (a GIN index on the name;
+    it also forgives a typo), and by a substring match elsewhere (SQLite in development).
+    One kind per term, not an OR across them: an OR over the case and patient tables
+    cannot use either table's index.
+    """
+    term = term.strip()
+    if not term:
+        return queryset
+    if "@" in term:
+        email = email_canonical_or_none(term)
+        return queryset.filter(patient__email=email) if email else queryset.none()
+    reference = reference_canonical(term)
+    if reference is not None:
+        return queryset.filter(reference=reference)
+    if connections[queryset.db].vendor == "postgresql":
+        return queryset.filter(patient__full_name__trigram_word_similar=term)
+    return queryset.filter(patient__full_name__icontains=term)
 
 
 def her2_q(status: str) -> Q:

@@ -8,6 +8,7 @@ private storage and are reached only through permission-checked, audited views.
 import uuid
 
 from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.db import models
 from django.db.models import Sum
 from django.utils.translation import gettext_lazy as _
@@ -41,6 +42,11 @@ class Patient(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+        indexes = [
+            # The coordinators' search by name (trigram word similarity). PostgreSQL only:
+            # its migration creates it, and the pg_trgm extension, only there.
+            GinIndex(OpClass("full_name", name="gin_trgm_ops"), name="patient_full_name_trgm"),
+        ]
 
     def __str__(self) -> str:
         return f"Patient {self.public_id.hex[:8]}"
