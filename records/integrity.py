@@ -54,6 +54,11 @@ def stored_files_verify() -> list[int]:
     return failed
 
 
-@shared_task(name="records.verify_stored_files")
+# A daily sweep over every stored file may take longer than the broker's visibility
+# timeout: it is acknowledged on receipt (so Redis never hands it to a second worker while it
+# runs) and given an hour; if its worker dies, tomorrow's run is the retry.
+@shared_task(
+    name="records.verify_stored_files", acks_late=False, soft_time_limit=3500, time_limit=3600
+)
 def verify_stored_files() -> int:
     return len(stored_files_verify())

@@ -7,9 +7,7 @@ from django.db import connection
 
 from cancerfax.celery import app as celery_app
 from tests.conftest import service_missing
-from tests.drills.processes import DrillRedis, database_url, scratch_directory
-
-DRILL_REDIS_PORT = 6391
+from tests.drills.processes import DrillRedis, database_url, free_port, scratch_directory
 
 
 @pytest.fixture
@@ -31,7 +29,7 @@ def drill_scratch():
 @pytest.fixture
 def drill_redis(settings):
     scratch = scratch_directory("redis")
-    redis = DrillRedis(port=DRILL_REDIS_PORT, directory=scratch)
+    redis = DrillRedis(port=free_port(), directory=scratch)
     redis.start()
     # The application publishes to this broker, through real Redis, not in-process.
     settings.CELERY_BROKER_URL = redis.url

@@ -14,8 +14,7 @@ from django.test import Client
 from navigation.reconcile import reviews_reconcile
 from records.models import Document
 from tests.drills import ledger
-from tests.drills.conftest import DRILL_REDIS_PORT
-from tests.drills.processes import DrillRedis, scratch_directory, start_worker
+from tests.drills.processes import DrillRedis, free_port, scratch_directory, start_worker
 from tests.navigation.test_intake import valid_answers
 from tests.records.files import pdf_bytes
 
@@ -114,7 +113,7 @@ def test_redis_restarted_without_its_data_loses_no_queued_review(
     from celery import current_app
 
     scratch = scratch_directory("redis-volatile")
-    redis = DrillRedis(port=DRILL_REDIS_PORT, directory=scratch, persistent=False)
+    redis = DrillRedis(port=free_port(), directory=scratch, persistent=False)
     redis.start()
     settings.CELERY_BROKER_URL = redis.url
     eager = current_app.conf.task_always_eager

@@ -15,7 +15,6 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -33,6 +32,7 @@ from tests.drills.processes import (
     ROOT,
     DrillPostgres,
     DrillRedis,
+    free_port,
     scratch_directory,
     start_worker,
     wait_port,
@@ -41,21 +41,14 @@ from tests.navigation.test_intake import valid_answers
 
 pytestmark = [pytest.mark.drill, pytest.mark.postgres, pytest.mark.redis, pytest.mark.worker]
 
-PG_PORT, REDIS_PORT = 5435, 6393
 KEY = re.compile(rb'name="submission_key" value="([^"]+)"')
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class Stack:
     def __init__(self, scratch: Path) -> None:
         self.scratch = scratch
-        self.pg = DrillPostgres(port=PG_PORT, directory=scratch / "pg")
-        self.redis = DrillRedis(port=REDIS_PORT, directory=scratch / "redis")
+        self.pg = DrillPostgres(port=free_port(), directory=scratch / "pg")
+        self.redis = DrillRedis(port=free_port(), directory=scratch / "redis")
         self.pause = scratch / "commit-paused"
         self.worker_pause = scratch / "review-paused"
         self.web: subprocess.Popen | None = None
@@ -92,7 +85,7 @@ class Stack:
             check=True,
             timeout=300,
         )
-        port = _free_port()
+        port = free_port()
         self.base = f"http://127.0.0.1:{port}"
         self.web = subprocess.Popen(
             [

@@ -14,15 +14,9 @@ import pytest
 from tests.conftest import wait_for
 from tests.drills import ledger
 from tests.drills.http import Browser
-from tests.drills.processes import ROOT, wait_port
+from tests.drills.processes import ROOT, free_port, wait_port
 
 pytestmark = [pytest.mark.drill, pytest.mark.postgres]
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _children(pid: int) -> list[int]:
@@ -33,7 +27,7 @@ def _children(pid: int) -> list[int]:
 def test_a_web_worker_killed_mid_upload_leaves_no_temporary_file(drill_database, drill_scratch):
     temp = drill_scratch / "uploads"
     temp.mkdir()
-    port = _free_port()
+    port = free_port()
     env = {
         k: v
         for k, v in os.environ.items()

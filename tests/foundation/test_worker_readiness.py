@@ -81,3 +81,17 @@ def test_a_killed_workers_task_comes_back_within_five_minutes_and_never_while_ru
     assert redelivered_within <= 5 * 60
     assert options["visibility_timeout"] > settings.CELERY_TASK_TIME_LIMIT
     assert options["visibility_timeout"] > settings.TASK_RETRY_BACKOFF_MAX
+
+
+def test_a_task_allowed_to_outlive_the_visibility_timeout_is_acknowledged_on_receipt(settings):
+    from cancerfax.celery import app
+
+    app.loader.import_default_modules()
+    visibility = settings.CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"]
+    long_running = [
+        task
+        for name, task in app.tasks.items()
+        if not name.startswith("celery.") and (task.time_limit or 0) > visibility
+    ]
+    assert long_running  # the daily check of stored files
+    assert all(task.acks_late is False for task in long_running)
