@@ -14,6 +14,7 @@ import re
 import secrets
 import shutil
 import signal
+import statistics
 import subprocess
 import sys
 import time
@@ -139,6 +140,31 @@ def percentile(values: Sequence[float], fraction: float) -> float:
     ordered = sorted(values)
     rank = max(1, math.ceil(fraction * len(ordered)))
     return ordered[rank - 1]
+
+
+def median_range(values: Sequence[float]) -> tuple[float, float, float]:
+    """Median, min and max of a measure's rounds."""
+    if not values:
+        raise ValueError("no values")
+    return statistics.median(values), min(values), max(values)
+
+
+def spread(values: Sequence[float], fmt: str = "{:.2f}", unit: str = "") -> str:
+    """ "1.20× (1.10–1.40 over 3 rounds)": the median with the range of the rounds."""
+    middle, low, high = median_range(values)
+    return (
+        f"{fmt.format(middle)}{unit} ({fmt.format(low)}–{fmt.format(high)}{unit} "
+        f"over {len(values)} rounds)"
+    )
+
+
+def noise_note(values: Sequence[float], target: float) -> str:
+    """A verdict the rounds do not settle: the target lies within their range, so another run
+    could land on the other side of it."""
+    _middle, low, high = median_range(values)
+    if low <= target <= high and low != high:
+        return "target inside the noise: the rounds fall on both sides of it"
+    return ""
 
 
 # --- wrk -------------------------------------------------------------------------------

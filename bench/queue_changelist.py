@@ -1,8 +1,16 @@
-"""Measure 6: the coordinators' queue (case changelist) with 100,000 cases on PostgreSQL.
+"""Measure 6: the coordinators' queue (case changelist) and the portal as cases grow.
 
-Compared with a raw SQL query with the same joins (patient, clinical profile, assignee, the
-open review task's due time) and `LIMIT 100`, in the same process, on the same database.
-Also checks that the changelist's query count does not depend on the page size.
+Growth: the queue's first page, a filtered page, search by reference and by surname, and the
+patient portal's case list, each timed at 1k, 10k and 100k cases (BENCH_QUEUE_SIZES) in
+GROWTH_ROUNDS rounds that take turns over the paths; each path's median at 100k must be at
+most 1.5× its median at 1k, and under 150 ms. The growth is also given per round (round i at
+100k over round i at 1k), as median and range; a target within that range is reported as
+inside the noise.
+
+Then, at 100k cases, the first page compared with a raw SQL query with the same joins
+(patient, clinical profile, assignee, the open review task's due time) and `LIMIT 100`, in
+the same process, on the same database. Also checks that the changelist's query count does
+not depend on the page size.
 
 Under `make bench` it runs inside bench/run.py (`measure(stack)`). Alone, against any
 PostgreSQL database you can fill (it adds cases until there are 100,000):
@@ -22,8 +30,17 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 CASES = int(os.environ.get("BENCH_QUEUE_CASES", "100000"))
+SIZES = tuple(int(n) for n in os.environ.get("BENCH_QUEUE_SIZES", "1000,10000,100000").split(","))
 ROUNDS = 15
+GROWTH_ROUNDS = 5
 BATCH = 5000
+QUEUE = "/admin/navigation/case/"
+# Names with varied surnames, so a surname search has to find one patient among many; the
+# case the searches look for is the first one seeded, at every size.
+GIVEN = ["Ana", "Ben", "Chen", "Dara", "Eli", "Fatima", "Goran", "Hana", "Ivan", "Jun"]
+SYLLABLES = ["ka", "lo", "mi", "ne", "ru", "to", "vi", "do", "fu", "go", "ju", "po", "zu", "wy"]
+SOUGHT_NAME = "Wilhelmina Searchable"
+SOUGHT_SURNAME = "Searchable"
 
 RAW_SQL = """
 SELECT c.*, p.*, pr.*, u.*,
@@ -64,7 +81,7 @@ def seed(total: int = CASES) -> int:
         with transaction.atomic():
             patients = Patient.objects.bulk_create(
                 Patient(
-                    full_name=f"Bench Patient {start + i}",
+                    full_name=_name(start + i),
                     date_of_birth=date(1950 + (start + i) % 40, 1, 1),
                     relationship="self",
                     email=f"bench{start + i}@example.net",
@@ -101,6 +118,124 @@ def seed(total: int = CASES) -> int:
             cursor.execute(f"ANALYZE {table}")  # noqa: S608 - fixed table names
         cursor.execute("ANALYZE navigation_reviewtask")
     return Case.objects.count()
+
+
+def _name(n: int) -> str:
+    if n == 0:
+        return SOUGHT_NAME
+    s = SYLLABLES
+    surname = s[n % 14] + s[(n // 14) % 14] + s[(n // 196) % 14] + s[(n // 2744) % 14]
+    return f"{GIVEN[n % len(GIVEN)]} {surname.capitalize()}"
+
+
+def _portal_client():
+    """A patient signed in to the portal, as its sign-in link leaves the session."""
+    from django.conf import settings
+    from django.test import Client
+
+    from navigation.models import Case
+    from navigation.portal import SESSION_EMAIL, SESSION_PATIENTS
+
+    case = Case.objects.select_related("patient").get(reference=f"CF-Q{0:07d}")
+    host = "127.0.0.1" if "127.0.0.1" in settings.ALLOWED_HOSTS else "testserver"
+    client = Client(HTTP_HOST=host)
+    session = client.session
+    session[SESSION_EMAIL] = case.patient.email
+    session[SESSION_PATIENTS] = [case.patient_id]
+    session.save()
+    client.cookies[settings.SESSION_COOKIE_NAME] = session.session_key
+    return client
+
+
+GROWTH_PATHS = {
+    "first page": ("queue", QUEUE),
+    "filtered page": ("queue", QUEUE + "?status__exact=submitted&her2=positive"),
+    "search by reference": ("queue", QUEUE + f"?q=CF-Q{0:07d}"),
+    "search by surname": ("queue", QUEUE + f"?q={SOUGHT_SURNAME}"),
+    "portal case list": ("portal", "/portal/"),
+}
+
+
+def run_growth(sizes=SIZES, rounds: int = GROWTH_ROUNDS) -> dict:
+    """{path: {size: [ms per round]}}, and the query count of each path at each size."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    if connection.vendor != "postgresql":
+        raise RuntimeError("the queue benchmark needs PostgreSQL (set DATABASE_URL)")
+    times: dict[str, dict[int, list[float]]] = {path: {} for path in GROWTH_PATHS}
+    queries: dict[str, dict[int, int]] = {path: {} for path in GROWTH_PATHS}
+    for size in sizes:
+        seed(size)
+        clients = {"queue": _coordinator_client(), "portal": _portal_client()}
+
+        def get(path: str, clients: dict = clients) -> None:
+            kind, url = GROWTH_PATHS[path]
+            response = clients[kind].get(url)
+            if response.status_code != 200:
+                raise RuntimeError(f"{path} answered {response.status_code}")
+            if path.startswith("search") and len(response.context["cl"].result_list) != 1:
+                raise RuntimeError(f"{path} did not find exactly the sought case")
+
+        for path in GROWTH_PATHS:
+            with CaptureQueriesContext(connection) as ctx:
+                get(path)  # also warms the caches
+            queries[path][size] = len(ctx.captured_queries)
+            times[path][size] = []
+        # Paths take turns within each round, so a burst of load hits all of them alike.
+        for _ in range(rounds):
+            for path in GROWTH_PATHS:
+                began = time.perf_counter()
+                get(path)
+                times[path][size].append((time.perf_counter() - began) * 1000)
+    return {"sizes": list(sizes), "times": times, "queries": queries}
+
+
+def growth_checks(result: dict) -> list:
+    from bench.harness import Check, median_range, noise_note, spread
+
+    name = "6 coordinator queue"
+    sizes = result["sizes"]
+    small, large = sizes[0], sizes[-1]
+    checks = []
+    for path, by_size in result["times"].items():
+        per_round = [b / a for a, b in zip(by_size[small], by_size[large], strict=True)]
+        medians = {size: median_range(by_size[size])[0] for size in sizes}
+        growth = medians[large] / medians[small]
+        counts = result["queries"][path]
+        figures = "; ".join(
+            f"{size:,}: {spread(by_size[size], '{:.1f}', ' ms')}" for size in sizes
+        ) + (
+            f"; growth per round {spread(per_round, unit='×')}; queries "
+            + "/".join(str(counts[size]) for size in sizes)
+        )
+        checks.append(
+            Check(
+                name,
+                f"{path}: growth {small:,}→{large:,}",
+                growth,
+                "<=",
+                1.5,
+                figures=figures,
+                note=noise_note(per_round, 1.5),
+            )
+        )
+        checks.append(
+            Check(
+                name,
+                f"{path} at {large:,}",
+                medians[large],
+                "<",
+                150,
+                "ms",
+                note=noise_note(by_size[large], 150),
+            )
+        )
+        if len(set(counts.values())) != 1:
+            checks[-2].note = "; ".join(
+                n for n in (checks[-2].note, "query count changes with the size") if n
+            )
+    return checks
 
 
 def _coordinator_client():
@@ -188,6 +323,7 @@ def measure(stack) -> list:
     """For bench/run.py: Django is already set up against the bench's PostgreSQL."""
     from bench.harness import Check
 
+    checks = growth_checks(run_growth())
     result = run_measure()
     figures = (
         f"{result['cases']:,} cases: changelist {result['changelist_ms']:.1f} ms median "
@@ -195,7 +331,7 @@ def measure(stack) -> list:
         f"queries {result['queries'][10]} at 10 per page, {result['queries'][100]} at 100"
     )
     name = "6 coordinator queue"
-    return [
+    return checks + [
         Check(name, "changelist vs raw SQL", result["ratio"], "<=", 3, figures=figures),
         Check(name, "changelist latency", result["changelist_ms"], "<", 1000, unit="ms"),
         Check(

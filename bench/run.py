@@ -43,7 +43,7 @@ NAMES = {
 
 def missing_tools() -> list[str]:
     missing = [
-        tool for tool in ("wrk", "redis-server", "curl", "sha256sum") if not shutil.which(tool)
+        tool for tool in ("wrk", "redis-server", "curl", "openssl") if not shutil.which(tool)
     ]
     pg_bin = os.environ.get("PG_BIN", "/usr/lib/postgresql/15/bin")
     if not Path(pg_bin, "initdb").exists():

@@ -2,7 +2,16 @@
 
 import pytest
 
-from bench.harness import Check, parse_wrk, percentile, render_table, summary_line
+from bench.harness import (
+    Check,
+    median_range,
+    noise_note,
+    parse_wrk,
+    percentile,
+    render_table,
+    spread,
+    summary_line,
+)
 from bench.page import page_assets
 
 WRK_OUTPUT = """\
@@ -171,3 +180,14 @@ def test_the_same_page_with_another_nonce_counts_as_the_same_bytes():
     assert _without_nonce(page("Abc123")) != _without_nonce(
         Response(200, [], b'<script src="/static/b.js"></script>')
     )
+
+
+def test_rounds_are_summed_up_as_their_median_and_range():
+    assert median_range([3.0, 1.0, 2.0, 10.0, 2.5]) == (2.5, 1.0, 10.0)
+    assert spread([1.1, 1.4, 1.2], unit="×") == "1.20× (1.10–1.40× over 3 rounds)"
+
+
+def test_a_target_between_the_fastest_and_slowest_round_is_inside_the_noise():
+    assert "noise" in noise_note([0.7, 0.85, 0.9], 0.8)
+    assert noise_note([0.9, 1.0, 1.1], 0.8) == ""
+    assert noise_note([0.5, 0.6, 0.7], 0.8) == ""

@@ -199,3 +199,17 @@ def test_the_her2_filter_uses_the_reported_status_when_there_are_no_scores(coord
     assert [c.pk for c in results] == [reported.pk]
     negative = coordinator_client.get(QUEUE + "?her2=negative").context["cl"].result_list
     assert [c.pk for c in negative] == [scored.pk]
+
+
+@pytest.mark.usefixtures("postgres")
+def test_the_growth_benchmark_times_every_path_at_each_size_and_finds_the_sought_case():
+    from bench.queue_changelist import GROWTH_PATHS, growth_checks, run_growth
+
+    result = run_growth(sizes=(20, 40), rounds=3)
+    assert set(result["times"]) == set(GROWTH_PATHS)
+    for path, by_size in result["times"].items():
+        assert [len(by_size[size]) for size in (20, 40)] == [3, 3], path
+        assert result["queries"][path][20] == result["queries"][path][40], path
+    checks = growth_checks(result)
+    assert len(checks) == 2 * len(GROWTH_PATHS)
+    assert all(check.status != "NOT RUN" for check in checks)
