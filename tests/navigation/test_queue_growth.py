@@ -95,6 +95,16 @@ def test_a_reference_is_found_however_it_is_typed(coordinator_client, term):
     assert [c.pk for c in results] == [case.pk]
 
 
+def test_the_review_task_list_finds_a_task_by_its_case_reference_however_typed(
+    superuser_client,
+):
+    cases = bulk_cases(3)
+    url = "/admin/navigation/reviewtask/"
+    for term, expected in [(cases[1].reference.lower(), [cases[1].pk]), ("Nobody", [])]:
+        results = superuser_client.get(url, {"q": term}).context["cl"].result_list
+        assert [task.case_id for task in results] == expected, term
+
+
 def test_a_name_is_not_mistaken_for_a_reference():
     assert reference_canonical("Schumann") is None
     assert reference_canonical("CF-B0000012") == "CF-B0000012"
