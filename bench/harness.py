@@ -428,6 +428,7 @@ class Stack:
     # gunicorn ---------------------------------------------------------------------------
     def start_gunicorn(self, *, workers: int = 2, extra: Sequence[str] = ()) -> None:
         self.stop_gunicorn()
+        self._gunicorn_args = {"workers": workers, "extra": tuple(extra)}
         log = open(self.logs / "gunicorn.log", "ab")  # noqa: SIM115 (kept open for the child)
         self.gunicorn = subprocess.Popen(
             [
@@ -454,19 +455,12 @@ class Stack:
             lambda: http_get("/healthz").status == 200, timeout=60, what="gunicorn to answer"
         )
 
-    def reload_gunicorn(self) -> None:
-        """New workers (HUP): WhiteNoise indexes STATIC_ROOT when a worker starts."""
+    def restart_gunicorn(self) -> None:
+        """A new master and workers: WhiteNoise indexes STATIC_ROOT when the application
+        loads, and gunicorn.conf.py preloads it in the master, so a HUP (new workers forked
+        from the same master) would not see a file added since."""
         assert self.gunicorn is not None
-        before = set(self.gunicorn_workers())
-        self.gunicorn.send_signal(signal.SIGHUP)
-        wait_until(
-            lambda: (
-                not (before & set(self.gunicorn_workers())) and len(self.gunicorn_workers()) >= 1
-            ),
-            timeout=60,
-            what="gunicorn's workers to restart",
-        )
-        wait_until(lambda: http_get("/healthz").status == 200, timeout=60, what="gunicorn")
+        self.start_gunicorn(**self._gunicorn_args)
 
     def gunicorn_workers(self) -> list[int]:
         assert self.gunicorn is not None

@@ -38,11 +38,11 @@ def fetch_page() -> bytes:
 
 
 def place_static_copy(stack: Stack, body: bytes) -> str:
-    """Put the page's bytes under STATIC_ROOT and restart the workers so WhiteNoise sees them."""
+    """Put the page's bytes under STATIC_ROOT and restart gunicorn so WhiteNoise sees them."""
     target = stack.static_root / STATIC_COPY
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_bytes(body)
-    stack.reload_gunicorn()
+    stack.restart_gunicorn()
     url = "/static/" + STATIC_COPY
     # Both workers must know the file: ask a few times in a row.
     wait_until(
