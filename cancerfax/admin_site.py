@@ -148,18 +148,11 @@ class CancerfaxAdminSite(OTPAdminSite):
             return response
         model, to_field, path = patient_of
         ids = [row["id"] for row in json.loads(response.content).get("results", [])]
-        from records.audit import audit_query, audit_record
-        from records.models import AuditEvent
+        from records.audit import audit_list_record
 
         refs = model.objects.filter(**{f"{to_field}__in": ids}).values_list(path, flat=True)
-        audit_record(
-            actor=request.user,
-            actor_label=request.user.get_username(),
-            action=AuditEvent.Action.VIEW_LIST,
-            patients=[ref for ref in refs if ref is not None],
-            query=audit_query(request),
-            target=f"autocomplete {model._meta.label_lower}",
-            request=request,
+        audit_list_record(
+            request=request, patients=refs, target=f"autocomplete {model._meta.label_lower}"
         )
         return response
 

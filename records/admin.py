@@ -13,7 +13,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from records import views
-from records.audit import audit_query, audit_record
+from records.audit import audit_list_record, audit_record
 from records.models import (
     AuditEvent,
     ClinicalProfile,
@@ -55,15 +55,10 @@ def audit_list(
     changelist = getattr(response, "context_data", {}).get("cl")
     if response.status_code != 200 or changelist is None:
         return
-    shown = [patient_of(row) for row in changelist.result_list]
-    audit_record(
-        actor=request.user,
-        actor_label=request.user.get_username(),
-        action=AuditEvent.Action.VIEW_LIST,
-        patients=[patient for patient in shown if patient is not None],
-        query=audit_query(request),
-        target=target,
+    audit_list_record(
         request=request,
+        patients=[patient_of(row) for row in changelist.result_list],
+        target=target,
     )
 
 

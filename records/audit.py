@@ -150,6 +150,22 @@ def audit_record(
     raise RuntimeError("could not append to the audit chain")
 
 
+def audit_list_record(
+    *, request: HttpRequest, patients: Iterable[Patient | UUID | str], target: str
+) -> AuditEvent:
+    """One row for a list of patient data a staff member was shown (a changelist page, an
+    autocomplete answer): the request's query, search terms as digests, and who was on it."""
+    return audit_record(
+        actor=request.user,
+        actor_label=request.user.get_username(),
+        action=AuditEvent.Action.VIEW_LIST,
+        patients=[patient for patient in patients if patient is not None],
+        query=audit_query(request),
+        target=target,
+        request=request,
+    )
+
+
 @transaction.atomic
 def _append(
     *,
