@@ -95,7 +95,36 @@ def encrypted_size(plain_size: int) -> int:
     return HEADER_SIZE + plain_size + chunks * TAG
 
 
-class EncryptingReader(io.RawIOBase):
+class _ChunkStream(io.RawIOBase):
+    """A stream that turns one chunk at a time (`_fill`) into bytes read from a buffer."""
+
+    _buffer: bytearray
+    _done: bool
+    _position = 0
+
+    def _fill(self) -> None:
+        raise NotImplementedError
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int = -1) -> bytes:
+        while not self._done and (size < 0 or len(self._buffer) < size):
+            self._fill()
+        if size < 0:
+            size = len(self._buffer)
+        out = bytes(self._buffer[:size])
+        del self._buffer[:size]
+        self._position += len(out)
+        return out
+
+    def readinto(self, target) -> int:  # noqa: ANN001 - a writable buffer
+        data = self.read(len(target))
+        target[: len(data)] = data
+        return len(data)
+
+
+class EncryptingReader(_ChunkStream):
     """Reads `source` (plaintext) and gives the stored form, one chunk at a time.
 
     Storage backends read it like a file: FileSystemStorage through chunks(), S3 through
@@ -109,9 +138,6 @@ class EncryptingReader(io.RawIOBase):
         self.size = encrypted_size(plain_size)
         self._plain_size = plain_size
         self.seek(0)
-
-    def readable(self) -> bool:
-        return True
 
     def seekable(self) -> bool:
         return True
@@ -141,23 +167,8 @@ class EncryptingReader(io.RawIOBase):
         self._index += 1
         self._done = last
 
-    def read(self, size: int = -1) -> bytes:
-        while not self._done and (size < 0 or len(self._buffer) < size):
-            self._fill()
-        if size < 0:
-            size = len(self._buffer)
-        out = bytes(self._buffer[:size])
-        del self._buffer[:size]
-        self._position += len(out)
-        return out
 
-    def readinto(self, target) -> int:  # noqa: ANN001 - a writable buffer
-        data = self.read(len(target))
-        target[: len(data)] = data
-        return len(data)
-
-
-class DecryptingReader(io.RawIOBase):
+class DecryptingReader(_ChunkStream):
     """Reads a stored (encrypted) file and gives its plaintext, checking every chunk.
 
     Raises StoredFileCorrupt on the first chunk that does not authenticate, and at the end
@@ -178,9 +189,6 @@ class DecryptingReader(io.RawIOBase):
         self._done = False
         self._pending = stored.read(self._chunk + TAG)
 
-    def readable(self) -> bool:
-        return True
-
     def _fill(self) -> None:
         sealed = self._pending
         self._pending = self._stored.read(self._chunk + TAG)
@@ -192,20 +200,6 @@ class DecryptingReader(io.RawIOBase):
         self._buffer += plain
         self._index += 1
         self._done = last
-
-    def read(self, size: int = -1) -> bytes:
-        while not self._done and (size < 0 or len(self._buffer) < size):
-            self._fill()
-        if size < 0:
-            size = len(self._buffer)
-        out = bytes(self._buffer[:size])
-        del self._buffer[:size]
-        return out
-
-    def readinto(self, target) -> int:  # noqa: ANN001 - a writable buffer
-        data = self.read(len(target))
-        target[: len(data)] = data
-        return len(data)
 
     def close(self) -> None:
         self._stored.close()
