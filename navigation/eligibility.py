@@ -477,6 +477,18 @@ def _lines(n: object) -> str:
     return {0: "no line", 1: "one line"}.get(n, f"{n} lines")  # type: ignore[call-overload]
 
 
+def _no_line_yet(p: Profile) -> Condition:
+    """Both first-line settings ask the same: no line of treatment given yet."""
+    return _is(
+        p,
+        "prior_lines",
+        lambda v: v == 0,
+        no=lambda v: (
+            f"You have already had {_lines(v)} of treatment; this setting is for the first line."
+        ),
+    )
+
+
 def post_d2_gastrectomy(p: Profile, today: date) -> Condition:
     within = " within the last year" if p.surgery_date else ""
     return _all(
@@ -549,15 +561,7 @@ def locally_advanced_first_line(p: Profile, today: date) -> Condition:
             no="You have had an operation on the cancer; this setting is for treatment "
             "without an operation.",
         ),
-        _is(
-            p,
-            "prior_lines",
-            lambda v: v == 0,
-            no=lambda v: (
-                f"You have already had {_lines(v)} of treatment; this setting is "
-                "for the first line."
-            ),
-        ),
+        _no_line_yet(p),
         _is(
             p,
             "first_line_regimen",
@@ -592,15 +596,7 @@ def metastatic_first_line(p: Profile, today: date) -> Condition:
     )
     return _all(
         spread,
-        _is(
-            p,
-            "prior_lines",
-            lambda v: v == 0,
-            no=lambda v: (
-                f"You have already had {_lines(v)} of treatment; this setting is "
-                "for the first line."
-            ),
-        ),
+        _no_line_yet(p),
         met=f"{spread.reason}, and no line of treatment has been given yet, so this "
         "first-line setting applies.",
     )
