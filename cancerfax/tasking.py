@@ -98,11 +98,21 @@ class BrokerUnavailable(Exception):
     """The broker did not take the task (down, hung, or recently found down)."""
 
 
-def publish(task, args: list) -> None:
-    """Hand `task(*args)` to the broker once, fast; raise BrokerUnavailable if it is not
-    taken. Eager mode (no broker configured) runs the task here."""
+def publish(task_name: str, args: list) -> None:
+    """Hand the task registered as `task_name` (e.g. "records.tasks.scan_document") to the
+    broker once, fast; raise BrokerUnavailable if it is not taken. Eager mode (no broker
+    configured) runs the task here.
+
+    Callers name the task rather than import it, so services never import `tasks` (which
+    import services): the dependency runs one way, tasks -> services -> this module."""
     from kombu.pools import producers
 
+    from cancerfax.celery import app
+
+    if task_name not in app.tasks:
+        # Outside a worker, the apps' tasks modules are imported on first use.
+        app.loader.import_default_modules()
+    task = app.tasks[task_name]
     if task.app.conf.task_always_eager:
         task.apply_async(args=args)
         return
@@ -129,12 +139,12 @@ def publish(task, args: list) -> None:
     _broker_down_until.pop(url, None)
 
 
-def enqueue(task, *args, what: str) -> bool:
+def enqueue(task_name: str, *args, what: str) -> bool:
     """`publish`, for callers that have recorded their work elsewhere: never raises.
 
     `what` names the work for the log line by keys only ("scan of document 12")."""
     try:
-        publish(task, list(args))
+        publish(task_name, list(args))
     except Exception as exc:  # noqa: BLE001 - broker down: the work waits in the database
         logger.warning("%s not queued (%s); it is picked up later", what, exc)
         return False

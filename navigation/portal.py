@@ -147,11 +147,14 @@ def portal_signin_request(*, email: str) -> PortalSignInRequest:
 
 def _signin_request_enqueue(request_id: int) -> None:
     from cancerfax.tasking import enqueue
-    from navigation.tasks import send_portal_signin_link
 
     # Fails fast when the broker is down: the patient asks again; the answer must not turn
     # into an error or a wait.
-    enqueue(send_portal_signin_link, request_id, what=f"portal sign-in request {request_id}")
+    enqueue(
+        "navigation.send_portal_signin_link",
+        request_id,
+        what=f"portal sign-in request {request_id}",
+    )
 
 
 def portal_signin_request_handle(*, request_id: int, now: datetime | None = None) -> bool:

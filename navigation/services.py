@@ -134,9 +134,8 @@ def _outbox_send(*, outbox: Outbox) -> bool:
 
 def _publish(*, kind: str, case_id: int) -> None:
     from cancerfax.tasking import publish
-    from navigation import tasks
 
-    task = {Outbox.Kind.OPEN_CASE_REVIEW: tasks.open_case_review}[kind]
+    task = {Outbox.Kind.OPEN_CASE_REVIEW: "navigation.open_case_review"}[kind]
     # One attempt on short timeouts, so a dead or hung Redis costs the patient's request
     # about a second at most; the outbox row keeps the work.
     publish(task, [case_id])

@@ -198,7 +198,6 @@ def _quarantine(document: Document) -> None:
 def documents_rescan_pending(*, older_than: timedelta = timedelta(minutes=2)) -> int:
     """Queue another scan for documents still pending (clamd was down); return how many."""
     from cancerfax.tasking import enqueue
-    from records.tasks import scan_document
 
     cutoff = timezone.now() - older_than
     ids = list(
@@ -207,5 +206,5 @@ def documents_rescan_pending(*, older_than: timedelta = timedelta(minutes=2)) ->
     queued = 0
     for pk in ids:
         # One fast attempt each: with the broker down the next run tries again.
-        queued += enqueue(scan_document, pk, what=f"rescan of document {pk}")
+        queued += enqueue("records.scan_document", pk, what=f"rescan of document {pk}")
     return queued

@@ -191,11 +191,10 @@ def _store(
 
 def _enqueue_scan(document_id: int) -> None:
     from cancerfax.tasking import enqueue
-    from records.tasks import scan_document
 
     # Fails fast when the broker is down (no wait inside the patient's request): the
     # document stays pending and the periodic rescan queues it again.
-    enqueue(scan_document, document_id, what=f"scan of document {document_id}")
+    enqueue("records.scan_document", document_id, what=f"scan of document {document_id}")
 
 
 # --- the draft of a submission -----------------------------------------------------------
