@@ -7,7 +7,7 @@ profiles near every decision boundary, perturbed deterministically (a hash, not 
 generator, so no interpreter version can change it), and stored: the test reads the
 stored profiles, so changing this generator never changes what a pin checks.
 
-After a deliberate change of the rules: bump RULE_SET_VERSION in navigation/eligibility.py,
+After a deliberate change of the rules: bump RULE_SET_VERSION in navigation/eligibility/rules.py,
 then write the new pin with `python -m tests.eligibility.rule_set_pin` and commit it.
 """
 
@@ -19,7 +19,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from navigation import eligibility
-from navigation.eligibility import prescreen
+from navigation.eligibility import prescreen, rules
 
 PINS = Path(__file__).parent / "pins"
 TODAY = date(2026, 12, 2)
@@ -121,18 +121,18 @@ def table_data() -> dict[str, object]:
     """The rule table and every constant a rule reads, as plain data."""
     return {
         "criteria": [asdict(c) for c in eligibility.CRITERIA],
-        "rules": list(eligibility.RULES),
+        "rules": list(rules.RULES),
         "stage_groups": eligibility.STAGE_GROUP_OF,
         "values": {
             name: list(values) for name, values in VALUES.items() if name != "surgery_date"
         },
         "excluding": eligibility.EXCLUDING_CRITERION,
-        "settings": list(eligibility.SETTING_CRITERIA),
-        "modifying": list(eligibility.MODIFYING_CRITERIA),
-        "evidence_order": [e.value for e in eligibility.EVIDENCE_ORDER],
-        "first_line_regimens": list(eligibility.FIRST_LINE_REGIMENS),
-        "post_surgery_days": eligibility.POST_SURGERY_DAYS,
-        "timeline_days": eligibility.TIMELINE_DAYS,
+        "settings": list(rules.SETTING_CRITERIA),
+        "modifying": list(rules.MODIFYING_CRITERIA),
+        "evidence_order": [e.value for e in rules.EVIDENCE_ORDER],
+        "first_line_regimens": list(rules.FIRST_LINE_REGIMENS),
+        "post_surgery_days": rules.POST_SURGERY_DAYS,
+        "timeline_days": rules.TIMELINE_DAYS,
         "advisories": {
             "peritoneal": eligibility.PERITONEAL_ADVISORY,
             "window_closed": eligibility.WINDOW_CLOSED_ADVISORY,

@@ -3,7 +3,7 @@
 The pin is behaviour, not syntax: for the current version, `pins/<version>.json` stores the
 rule table's data and what the engine decided for a fixed grid of profiles (see
 `rule_set_pin`). The same data passes or fails on every Python version. When this fails
-after a deliberate change: bump RULE_SET_VERSION in navigation/eligibility.py, run
+after a deliberate change: bump RULE_SET_VERSION in navigation/eligibility/rules.py, run
 `python -m tests.eligibility.rule_set_pin` and commit the new pin file.
 """
 
@@ -13,6 +13,7 @@ from datetime import date
 import pytest
 
 from navigation import eligibility
+from navigation.eligibility import rules
 from tests.eligibility.rule_set_pin import decide, pin_path, table_data
 
 VERSION = eligibility.RULE_SET_VERSION
@@ -56,7 +57,7 @@ def test_the_grid_reaches_every_outcome_and_every_status_of_every_criterion(pin)
 
 
 def test_every_criterion_has_exactly_one_rule():
-    assert list(eligibility.RULES) == [c.id for c in eligibility.CRITERIA]
+    assert list(rules.RULES) == [c.id for c in eligibility.CRITERIA]
 
 
 def test_the_version_fits_where_cases_store_it():
