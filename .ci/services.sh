@@ -44,7 +44,7 @@ start() {
     "DO \$\$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname='cancerfax') THEN CREATE ROLE cancerfax LOGIN CREATEDB PASSWORD 'cancerfax'; END IF; END \$\$;"
   # Two roles, as in production: cancerfax owns the tables and runs migrations (and the
   # tests, which create their own database); cancerfax_app owns nothing and is granted its
-  # privileges after each migrate (records/roles.py): INSERT and SELECT only on the audit trail.
+  # privileges after each migrate (cancerfax/roles.py): INSERT and SELECT only on the audit trail.
   as_postgres "$PG_BIN/psql" -h 127.0.0.1 -p "$PG_PORT" -U postgres -v ON_ERROR_STOP=1 -qc \
     "DO \$\$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname='cancerfax_app') THEN CREATE ROLE cancerfax_app LOGIN PASSWORD 'cancerfax_app'; END IF; END \$\$;"
   as_postgres "$PG_BIN/psql" -h 127.0.0.1 -p "$PG_PORT" -U postgres -tAc \

@@ -248,7 +248,7 @@ def _coordinator_client():
     from django_otp import DEVICE_ID_SESSION_KEY
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
-    from navigation.roles import COORDINATORS
+    from cancerfax.roles import COORDINATORS
 
     user, _ = User.objects.get_or_create(
         username="bench-coordinator", defaults={"is_staff": True, "email": "bench@example.org"}

@@ -1,5 +1,6 @@
 from django.apps import AppConfig
 from django.contrib.admin import apps as admin_apps
+from django.db.models.signals import post_migrate
 
 
 class CancerfaxConfig(AppConfig):
@@ -11,6 +12,12 @@ class CancerfaxConfig(AppConfig):
 
     def ready(self) -> None:
         from cancerfax import security  # noqa: F401  (connects the signal receivers)
+        from cancerfax.roles import app_role_grant, sync_role_permissions
+
+        # This app is listed after every app whose permissions the roles hand out, so by its
+        # post_migrate every permission and table exists.
+        post_migrate.connect(sync_role_permissions, sender=self, dispatch_uid="cancerfax.roles")
+        post_migrate.connect(app_role_grant, sender=self, dispatch_uid="cancerfax.app_role")
 
 
 class OTPAdminConfig(admin_apps.AdminConfig):

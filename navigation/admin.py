@@ -19,6 +19,7 @@ from django.utils.text import capfirst
 from django.utils.timesince import timesince
 from django.utils.translation import gettext
 
+from cancerfax.roles import coordinators
 from navigation import eligibility, services, views
 from navigation.forms import (
     CaseNoteForm,
@@ -176,7 +177,7 @@ class AssigneeFilter(KnownValuesFilter):
     parameter_name = "assignee"
 
     def lookups(self, request, model_admin):
-        return [(str(user.pk), user.get_username()) for user in services_coordinators()]
+        return [(str(user.pk), user.get_username()) for user in coordinators()]
 
     def queryset(self, request, queryset):
         if self.value():
@@ -319,7 +320,7 @@ class CaseAdmin(admin.ModelAdmin):
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "assignee":
-            kwargs["queryset"] = services_coordinators()
+            kwargs["queryset"] = coordinators()
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     # Columns. The queue draws 100 rows of 11 cells: per-cell work is most of its time.
@@ -560,12 +561,6 @@ class CaseAdmin(admin.ModelAdmin):
             "move_form": CaseTransitionForm(case=case),
             "case_url": reverse("admin:navigation_case_change", args=[case.pk]),
         }
-
-
-def services_coordinators():
-    from navigation.review import coordinators
-
-    return coordinators()
 
 
 @admin.register(Centre)

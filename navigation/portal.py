@@ -40,10 +40,10 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
+from cancerfax.roles import coordinator_addresses, staff_display_name
 from cancerfax.security import rate_limited
 from navigation.models import Case, CaseEventKind, CaseStatus, PortalSignInRequest, PortalToken
 from navigation.review import case_missing_records_refresh
-from navigation.roles import staff_display_name
 from navigation.services import case_event_record, case_transition
 from records.audit import audit_record
 from records.emails import CanonicalEmailFormField, email_canonical_or_none
@@ -498,15 +498,11 @@ def case_withdraw(*, case: Case, erase: bool, now: datetime | None = None) -> bo
             data={"source": "portal"},
             note="The patient asked for their personal data and documents to be erased.",
         )
-    recipients = set(settings.COORDINATOR_EMAILS)
-    if case.assignee_id and case.assignee.email:
-        recipients.add(case.assignee.email)
+    recipients = coordinator_addresses()
     if recipients:
         body = render_to_string(
             "navigation/email/withdrawal_to_coordinators.txt", {"case": case, "erase": erase}
         )
         subject, _sep, text = body.partition("\n")
-        transaction.on_commit(
-            lambda: send_mail(subject.strip(), text.lstrip(), None, sorted(recipients))
-        )
+        transaction.on_commit(lambda: send_mail(subject.strip(), text.lstrip(), None, recipients))
     return True

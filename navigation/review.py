@@ -10,7 +10,6 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Count, F, OuterRef, Subquery
@@ -18,9 +17,9 @@ from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 
+from cancerfax.roles import coordinator_addresses, coordinators
 from navigation import eligibility
 from navigation.models import Case, CaseEventKind, Outbox, ReviewTask
-from navigation.roles import COORDINATORS
 from navigation.services import (
     case_event_record,
     missing_record_labels,
@@ -144,12 +143,6 @@ def case_prescreen_refresh(*, case: Case) -> bool:
     return bool(old_outcome) and old_outcome != case.prescreen_outcome
 
 
-def coordinators():
-    return get_user_model().objects.filter(
-        is_active=True, is_staff=True, groups__name=COORDINATORS
-    )
-
-
 def coordinators_by_open_tasks():
     """Coordinators, fewest open review tasks first.
 
@@ -221,12 +214,6 @@ def _admin_case_url(case: Case) -> str:
     return settings.SITE_URL + reverse("admin:navigation_case_change", args=[case.pk])
 
 
-def _coordinator_addresses() -> list[str]:
-    if settings.COORDINATOR_EMAILS:
-        return list(settings.COORDINATOR_EMAILS)
-    return sorted({email for email in coordinators().values_list("email", flat=True) if email})
-
-
 def review_task_notify(*, task_id: int, now: datetime | None = None) -> bool:
     """Email the coordinators about a new review task, once. True if this call sent it.
 
@@ -244,7 +231,7 @@ def review_task_notify(*, task_id: int, now: datetime | None = None) -> bool:
         )
         if task is None or task.notified_at is not None:
             return False
-        recipients = _coordinator_addresses()
+        recipients = coordinator_addresses()
         if recipients:
             send_mail(
                 f"New case to review: {task.case.reference}",
@@ -285,7 +272,7 @@ def review_tasks_remind(*, now: datetime | None = None) -> int:
             f"The review of case {task.case.reference} was due at {task.due_at:%Y-%m-%d %H:%M} "
             f"UTC.\n\nOpen it: {_admin_case_url(task.case)}\n",
             None,
-            to or _coordinator_addresses(),
+            to or coordinator_addresses(),
         )
         case_event_record(case=task.case, note="Reminder sent: the review is overdue.")
         sent += 1

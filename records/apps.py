@@ -1,5 +1,4 @@
 from django.apps import AppConfig
-from django.db.models.signals import post_migrate
 
 
 class RecordsConfig(AppConfig):
@@ -7,6 +6,3 @@ class RecordsConfig(AppConfig):
 
     def ready(self) -> None:
         from records import checks  # noqa: F401 - registers the deploy checks
-        from records.roles import app_role_grant
-
-        post_migrate.connect(app_role_grant, sender=self, dispatch_uid="records_app_role_grant")

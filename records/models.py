@@ -335,6 +335,9 @@ class AuditEvent(models.Model):
     trail can answer "who searched for X" without keeping X.
     """
 
+    # The app's database role may only INSERT and SELECT this table (cancerfax/roles.py).
+    append_only = True
+
     class Action(models.TextChoices):
         VIEW_CASE = "view_case", _("Viewed case")
         VIEW_RECORDS = "view_records", _("Viewed records")

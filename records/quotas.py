@@ -17,6 +17,7 @@ from django.db.models import Sum
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
+from cancerfax.roles import coordinator_addresses
 from cancerfax.security import rate_limited
 
 logger = logging.getLogger(__name__)
@@ -83,8 +84,6 @@ def drafts_full_message() -> str:
 
 
 def _alert_coordinators_once() -> None:
-    from records.scanning import coordinator_addresses
-
     try:
         first = cache.add(DRAFTS_FULL_ALERTED, 1, timeout=DRAFTS_FULL_ALERT_EVERY)
     except Exception as exc:  # noqa: BLE001 - cache down: better one mail too many than none

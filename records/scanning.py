@@ -18,20 +18,19 @@ from typing import BinaryIO
 from urllib.parse import urlparse
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.core.files.storage import storages
 from django.core.mail import send_mail
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from cancerfax.roles import coordinator_addresses
 from records.models import Document, ScanStatus
 from records.storage import DocumentKeyError, StoredFileCorrupt, document_file_open
 
 logger = logging.getLogger(__name__)
 
 CHUNK = 64 * 1024
-COORDINATORS_GROUP = "Coordinators"
 
 
 class ScannerUnavailable(Exception):
@@ -100,16 +99,6 @@ def scanner_state() -> str:
     except (OSError, ScannerUnavailable):
         return "unavailable"
     return "ok" if reply.rstrip(b"\0").strip() == b"PONG" else "unavailable"
-
-
-def coordinator_addresses() -> list[str]:
-    users = (
-        get_user_model()
-        .objects.filter(groups__name=COORDINATORS_GROUP, is_active=True)
-        .exclude(email="")
-    )
-    addresses = {*users.values_list("email", flat=True), *settings.COORDINATOR_EMAILS}
-    return sorted(addresses)
 
 
 def coordinators_alert(*, document: Document, subject: str, problem: str) -> None:

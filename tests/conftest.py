@@ -18,7 +18,7 @@ from django.conf import settings as django_settings
 from django.contrib.auth.models import Group, User
 
 from cancerfax.celery import app as celery_app
-from navigation.roles import CONTENT_EDITORS, COORDINATORS
+from cancerfax.roles import CONTENT_EDITORS, COORDINATORS
 
 REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
 CHROMIUM_ARGS = [

@@ -2,7 +2,7 @@ from django.db import migrations
 
 
 def create_role(apps, schema_editor):
-    # Its permissions are given after every migrate (navigation.roles.sync_role_permissions).
+    # Its permissions are given after every migrate (cancerfax.roles.sync_role_permissions).
     apps.get_model("auth", "Group").objects.get_or_create(name="Clinical reviewers")
 
 

@@ -153,7 +153,7 @@ def test_an_editor_can_open_and_edit_every_content_admin_page(editor_client):
 def test_a_clinical_reviewer_reads_content_and_nothing_of_patients(db):
     from django.contrib.auth.models import Group
 
-    from navigation.roles import CLINICAL_REVIEWERS
+    from cancerfax.roles import CLINICAL_REVIEWERS
 
     reviewers = Group.objects.get(name=CLINICAL_REVIEWERS)
     perms = {

@@ -18,8 +18,8 @@ from django.contrib.auth.models import Group, User
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from cancerfax.roles import CLINICAL_REVIEWERS, CONTENT_EDITORS
 from content.models import InformationPage, PageRevision
-from navigation.roles import CLINICAL_REVIEWERS, CONTENT_EDITORS
 from tests.conftest import STAFF_PASSWORD
 from tests.content.factories import SEED_PATH
 from tests.content.test_browser import _axe_violations, _describe

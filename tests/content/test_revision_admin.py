@@ -9,9 +9,9 @@ from django.contrib.auth.models import Group, User
 from django.test import Client
 from django.utils import timezone
 
+from cancerfax.roles import CLINICAL_REVIEWERS
 from content.models import FAQ, PageRevision
 from content.revisions import page_draft_open, revision_create
-from navigation.roles import CLINICAL_REVIEWERS
 from tests.conftest import staff_client
 from tests.content.factories import SEED_PATH, seed_page
 

@@ -9,6 +9,7 @@ from django.contrib.auth.models import Group, User
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from cancerfax.roles import CLINICAL_REVIEWERS
 from content import pagecache
 from content.diffing import snapshot_changes
 from content.models import FAQ, InformationPage, PageRevision, PageStatus, Part
@@ -22,7 +23,6 @@ from content.revisions import (
     revision_restore,
     revision_review,
 )
-from navigation.roles import CLINICAL_REVIEWERS
 from tests.content.factories import SEED_PATH, seed_page
 from tests.content.pagetext import main_text
 

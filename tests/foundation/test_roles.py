@@ -1,7 +1,8 @@
 import pytest
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 
-from navigation.roles import CONTENT_EDITORS, COORDINATORS
+from cancerfax.roles import CONTENT_EDITORS, COORDINATORS, coordinator_addresses
 
 
 @pytest.mark.django_db
@@ -21,3 +22,19 @@ def test_a_new_staff_account_reaches_the_admin_through_its_role(editor_client):
     response = editor_client.get("/admin/")
     assert response.status_code == 200
     assert b"Content" in response.content
+
+
+@pytest.mark.django_db
+def test_coordinator_mail_goes_to_active_coordinators_and_the_configured_addresses(
+    coordinator, settings
+):
+    settings.COORDINATOR_EMAILS = ["desk@example.org", coordinator.email]
+    group = Group.objects.get(name=COORDINATORS)
+    users = get_user_model().objects
+    left = users.create_user("left", email="left@example.org", is_staff=True, is_active=False)
+    nameless = users.create_user("nameless", email="", is_staff=True)
+    editor = users.create_user("ed", email="ed@example.org", is_staff=True)
+    group.user_set.add(left, nameless)
+    editor.groups.add(Group.objects.get(name=CONTENT_EDITORS))
+
+    assert coordinator_addresses() == ["coordinator@example.org", "desk@example.org"]

@@ -54,7 +54,7 @@ def test_the_coordinators_email_carries_no_patient_data(coordinator, settings):
     case = make_case(full_name="Zebedee Canary-Name")
     case_review_open(case_id=case.pk)
     [message] = mail.outbox
-    assert message.to == ["team@example.org"]
+    assert message.to == sorted(["team@example.org", coordinator.email])
     assert case.reference in message.body and f"/admin/navigation/case/{case.pk}/" in message.body
     text = message.subject + message.body
     for value in ("Zebedee", case.patient.email, case.patient.phone, "1960"):

@@ -6,7 +6,7 @@ from django.contrib.auth.models import Group, User
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from navigation.roles import COORDINATORS
+from cancerfax.roles import COORDINATORS
 from records.audit import audit_record
 from records.models import AuditEvent
 from tests.navigation.test_intake import pdf_bytes, upload, valid_answers

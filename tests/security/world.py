@@ -149,7 +149,7 @@ def build_world(coordinator: User, editor: User, superuser: User) -> World:
     for component in ("worker", "beat", "reconciler"):  # /readyz/worker answers 200
         heartbeat(component)
 
-    from navigation.roles import CLINICAL_REVIEWERS
+    from cancerfax.roles import CLINICAL_REVIEWERS
 
     reviewer = User.objects.create_user(username="reviewer", is_staff=True)
     reviewer.groups.add(Group.objects.get(name=CLINICAL_REVIEWERS))

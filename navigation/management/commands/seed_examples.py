@@ -17,9 +17,9 @@ from django.db import transaction
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from cancerfax.roles import CONTENT_EDITORS, COORDINATORS
 from navigation.models import Case
 from navigation.review import case_review_open
-from navigation.roles import CONTENT_EDITORS, COORDINATORS
 from navigation.services import case_open
 from records.consent import CONSENT_VERSION
 from records.services import document_add_to_patient, patient_submit
