@@ -4,7 +4,7 @@ Staff roles. Each role is a group; its permissions follow the apps it may work i
 Coordinators work with patient data (records, navigation) and may read content.
 Content editors work on content only and never see patient data.
 Clinical reviewers read content and record the clinical review of a page revision (never
-their own: content.revisions checks the author); they never see patient data either.
+their own: content.services.revisions checks the author); they never see patient data either.
 The group names are written out as strings in the migrations that first created the groups
 (navigation 0001, content 0006): a migration must not depend on today's module.
 

@@ -29,7 +29,7 @@ from django.utils.cache import patch_vary_headers
 
 from cancerfax.security import PERMISSIONS_POLICY
 from content import pagecache
-from content.views import cached_page_response
+from content.views.public import cached_page_response
 
 # The content URL pattern for pages (content/urls.py), with its leading slash. A copy only
 # exists for a path that reached the page view, so this check only spares the key's hash.

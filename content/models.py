@@ -71,8 +71,8 @@ class InformationPage(models.Model):
         help_text=_("Name and role of the clinician who last reviewed the page."),
     )
     # A draft is a working copy of a published page, with parts of its own: editors change
-    # it, preview it and publish it as one revision (content.revisions) while the published
-    # page stays as it is.
+    # it, preview it and publish it as one revision (content.services.revisions) while the
+    # published page stays as it is.
     draft_of = models.OneToOneField(
         "self",
         null=True,
@@ -400,7 +400,7 @@ class PageRevisionQuerySet(models.QuerySet):
 
 class PageRevision(models.Model):
     """A whole page as it was sent for review or published: its fields and all its parts,
-    as JSON (content.revisions makes and applies it). Never edited: a change is a new
+    as JSON (content.services.revisions makes and applies it). Never edited: a change is a new
     revision, and restoring an earlier one publishes its content again as a new revision."""
 
     page = models.ForeignKey(InformationPage, on_delete=models.CASCADE, related_name="revisions")

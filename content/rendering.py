@@ -1,7 +1,7 @@
 """Each section's HTML, drawn from the section and its items.
 
 Sections are drawn when they (or their items) are saved and the HTML is stored on the
-section (`content.services.section_html_refresh`); a page is then served by joining stored
+section (`content.services.sections.section_html_refresh`); a page is then served by joining stored
 strings. The functions here read fields only, never model methods, so the data migration can
 draw sections from its historical models too.
 

@@ -11,7 +11,7 @@ from django.core.exceptions import FieldDoesNotExist
 from django.db.models.signals import post_delete, post_migrate, post_save
 
 from content.models import ITEM_KINDS, PART_MODELS, InformationPage, PageStatus, Part, Section
-from content.services import (
+from content.services.sections import (
     content_cache_invalidate,
     content_signals_are_muted,
     section_html_refresh,

@@ -4,7 +4,7 @@ from django.db import migrations
 
 
 def fill(apps, schema_editor) -> None:
-    from content.services import section_html_refresh
+    from content.services.sections import section_html_refresh
 
     alias = schema_editor.connection.alias
     section = apps.get_model("content", "Section")

@@ -15,7 +15,7 @@ from django.test.utils import CaptureQueriesContext
 from content import pagecache
 from content.models import FAQ, LIVE_SECTION_KINDS, Section
 from content.rendering import html_fingerprint
-from content.services import section_html_refresh_stale
+from content.services.sections import section_html_refresh_stale
 from tests.content.factories import SEED_PATH, seed_page
 
 pytestmark = pytest.mark.django_db
@@ -41,7 +41,7 @@ def _another_process_edits(faq: FAQ, answer: str) -> None:
     """An editor's save in another web process: the rows and the shared version change,
     this process's memory does not."""
     FAQ.objects.filter(pk=faq.pk).update(answer=answer)
-    from content.services import section_html_refresh
+    from content.services.sections import section_html_refresh
 
     section_html_refresh(page_id=faq.page_id, kinds=["faq"])
     cache.set(pagecache.VERSION_KEY, "set-by-another-process", None)

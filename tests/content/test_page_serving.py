@@ -9,7 +9,7 @@ import pytest
 from django.core.cache import cache
 
 from content.models import FAQ, PageStatus
-from content.views import NONCE_PLACEHOLDER
+from content.views.public import NONCE_PLACEHOLDER
 from tests.content.factories import SEED_PATH, add_faqs, add_outcomes, make_page, seed_page
 
 pytestmark = pytest.mark.django_db

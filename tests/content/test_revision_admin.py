@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from cancerfax.roles import CLINICAL_REVIEWERS
 from content.models import FAQ, PageRevision
-from content.revisions import page_draft_open, revision_create
+from content.services.revisions import page_draft_open, revision_create
 from tests.conftest import staff_client
 from tests.content.factories import SEED_PATH, seed_page
 

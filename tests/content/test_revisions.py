@@ -13,7 +13,7 @@ from cancerfax.roles import CLINICAL_REVIEWERS
 from content import pagecache
 from content.diffing import snapshot_changes
 from content.models import FAQ, InformationPage, PageRevision, PageStatus, Part
-from content.revisions import (
+from content.services.revisions import (
     RevisionError,
     page_draft_open,
     page_snapshot,

@@ -42,7 +42,7 @@ def page_text(request, client, db) -> str:
         from django.contrib.auth.models import User
 
         from content.models import InformationPage
-        from content.revisions import page_draft_open, revision_create, revision_publish
+        from content.services.revisions import page_draft_open, revision_create, revision_publish
 
         editor = User.objects.create_user(username="seed-editor", is_staff=True)
         page = InformationPage.objects.get(path=PAGE)

@@ -175,7 +175,7 @@ def build_world(coordinator: User, editor: User, superuser: User) -> World:
 
     world.objects["group"] = Group.objects.first()
     world.objects["page"] = InformationPage.objects.order_by("pk").first()
-    from content.revisions import page_draft_open, revision_create
+    from content.services.revisions import page_draft_open, revision_create
 
     draft = page_draft_open(page=world.objects["page"])
     world.objects["revision"] = revision_create(draft=draft, author=editor)

@@ -26,7 +26,7 @@ from django.views.decorators.http import require_POST
 from content.diffing import snapshot_changes
 from content.models import PageRevision
 from content.presentation import page_context
-from content.revisions import (
+from content.services.revisions import (
     RevisionError,
     live_revision,
     page_snapshot,
@@ -35,7 +35,7 @@ from content.revisions import (
     revision_restore,
     revision_review,
 )
-from content.views import PAGE_TEMPLATE
+from content.views.public import PAGE_TEMPLATE
 
 REVIEW_PERMISSION = "content.review_pagerevision"
 PUBLISH_PERMISSION = "content.publish_pagerevision"

@@ -42,7 +42,11 @@ from content.models import (
 )
 from content.rendering import faq_entries, html_fingerprint, section_html
 from content.selectors import PageContent, SectionRow
-from content.services import content_cache_invalidate, content_signals_muted, section_html_refresh
+from content.services.sections import (
+    content_cache_invalidate,
+    content_signals_muted,
+    section_html_refresh,
+)
 
 # The page's own words; its address, status and review come from elsewhere.
 PAGE_FIELDS = ("title", "subtitle", "summary", "therapy", "condition", "disclaimer")

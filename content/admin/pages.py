@@ -1,6 +1,6 @@
 """Content editors' admin: a page with an inline for each kind of part, history for all.
 
-A published page is read-only here: editors change its draft (content.revisions) and
+A published page is read-only here: editors change its draft (content.services.revisions) and
 publish it as a revision, so nothing an editor saves reaches the public on its own.
 """
 
@@ -28,7 +28,7 @@ from content.models import (
     Section,
     SettingCard,
 )
-from content.revisions import RevisionError, page_draft_open, revision_create
+from content.services.revisions import RevisionError, page_draft_open, revision_create
 
 
 class PublishedStaysReadOnly:
@@ -369,6 +369,3 @@ class HelpStepAdmin(PartAdmin):
 @admin.register(CallToAction)
 class CallToActionAdmin(PartAdmin):
     list_display = ["label", "url", "primary", "page", "position"]
-
-
-from content import revision_admin  # noqa: E402, F401 (registers the revisions' admin)

@@ -1,4 +1,4 @@
-"""Public information pages, the resource library, staff preview, sitemap and robots.txt.
+"""Public information pages, the resource library and robots.txt.
 
 Caching and the CSP nonce: the public page is cached whole (see `content.pagecache`), but
 every response must carry a fresh nonce that matches its Content-Security-Policy header. So
@@ -12,15 +12,11 @@ from __future__ import annotations
 import logging
 
 from django.conf import settings
-from django.contrib import admin
-from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.middleware.csp import get_nonce
 from django.shortcuts import render
 from django.template.loader import render_to_string
-from django.urls import reverse
-from django.utils.cache import get_conditional_response, patch_cache_control
+from django.utils.cache import get_conditional_response
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 from django.views.decorators.http import require_safe
@@ -29,7 +25,7 @@ from content import pagecache
 from content.models import InformationPage
 from content.pagecache import NONCE_PLACEHOLDER, CachedPage
 from content.presentation import page_context
-from content.selectors import page_content_for_preview, page_content_get
+from content.selectors import page_content_get
 
 logger = logging.getLogger(__name__)
 PAGE_TEMPLATE = "content/page.html"
@@ -114,23 +110,6 @@ def cached_page_response(request: HttpRequest, cached: CachedPage) -> HttpRespon
     response["Vary"] = "Accept-Encoding"
     # Browsers and proxies keep the page but ask each time; the answer is usually a 304.
     response["Cache-Control"] = "no-cache"
-    return response
-
-
-def preview(request: HttpRequest, page_id: int) -> HttpResponse:
-    # The same gate as the admin itself (staff, signed in with a second factor): drafts
-    # are unpublished health information.
-    if not admin.site.has_permission(request):
-        return redirect_to_login(request.get_full_path(), reverse("admin:login"))
-    if not request.user.has_perm("content.view_informationpage"):
-        raise PermissionDenied
-    content = page_content_for_preview(page_id=page_id)
-    if content is None:
-        raise Http404("No such page.")
-    context = page_context(content, csp_nonce=get_nonce(request), preview=True)
-    response = render(request, PAGE_TEMPLATE, context)
-    patch_cache_control(response, private=True, no_store=True)
-    response["X-Robots-Tag"] = "noindex"
     return response
 
 
