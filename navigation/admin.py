@@ -35,7 +35,6 @@ from navigation.selectors import (
     case_queue,
     case_search,
     case_timeline,
-    her2_discordant_q,
     her2_q,
     reference_canonical,
 )
@@ -128,7 +127,7 @@ class Her2DiscordantFilter(KnownValuesFilter):
 
     def queryset(self, request, queryset):
         if self.value() == "disagree":
-            return queryset.filter(her2_discordant_q())
+            return queryset.filter(patient__profile__her2_discordant=True)
         return queryset
 
 

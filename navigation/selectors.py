@@ -6,7 +6,6 @@ from django.db import connections
 from django.db.models import Min, OuterRef, Q, QuerySet, Subquery
 
 from navigation.models import Case, CaseEvent, ReviewTask
-from records import selectors as records_selectors
 from records.emails import email_canonical_or_none
 from records.models import AuditEvent, Document
 
@@ -60,13 +59,11 @@ def case_search(queryset: QuerySet[Case], term: str) -> QuerySet[Case]:
 
 
 def her2_q(status: str) -> Q:
-    """Cases whose derived HER2 status is `status` ("" for unknown), as a database filter."""
-    return records_selectors.her2_q(status, prefix="patient__profile__")
-
-
-def her2_discordant_q() -> Q:
-    """Cases whose reported HER2 status disagrees with the test scores."""
-    return records_selectors.her2_discordant_q(prefix="patient__profile__")
+    """Cases whose HER2 status (ClinicalProfile.her2_status) is `status`; "" for unknown,
+    which includes cases without a profile."""
+    if status:
+        return Q(patient__profile__her2_status=status)
+    return Q(patient__profile__isnull=True) | Q(patient__profile__her2_status="")
 
 
 def case_documents(case: Case) -> QuerySet[Document]:

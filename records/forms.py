@@ -259,15 +259,6 @@ class ClinicalProfileForm(forms.Form):
             self.add_error("surgery_date", _("This is well before the diagnosis date."))
         return data
 
-    @property
-    def her2_status(self) -> str:
-        """The HER2 status these answers give (for showing back to the patient)."""
-        data = getattr(self, "cleaned_data", {})
-        derived = ClinicalProfile.her2_status_from_tests(
-            data.get("her2_ihc", ""), data.get("her2_ish", "")
-        )
-        return derived or data.get("her2_reported_status", "")
-
 
 class ConsentForm(forms.Form):
     """Explicit consent, never pre-ticked; the version shown is the version stored."""

@@ -5,7 +5,9 @@ private storage and are reached only through permission-checked, audited views.
 `records` never imports `navigation`.
 """
 
+import operator
 import uuid
+from functools import reduce
 
 from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex, OpClass
@@ -63,6 +65,53 @@ class Unknown(models.TextChoices):
     UNKNOWN = "unknown", _("I don't know")
 
 
+# HER2 in gastric cancer from the test scores (ASCO/CAP). Rows: IHC score, ISH results it
+# applies to (None: any), status. The database derives `ClinicalProfile.her2_status` and
+# `her2_discordant` from it, so Python and queries read one stored value.
+HER2_FROM_TESTS: tuple[tuple[str, tuple[str, ...] | None, str], ...] = (
+    ("3+", None, "positive"),
+    ("2+", ("positive",), "positive"),
+    ("2+", ("negative",), "negative"),
+    ("2+", ("", "not_done", "pending"), "equivocal"),
+    ("1+", None, "negative"),
+    ("0", None, "negative"),
+)
+
+
+def _her2_scores_give(status: str) -> models.Q:
+    """The test scores that give `status`, from HER2_FROM_TESTS."""
+    return reduce(
+        operator.or_,
+        (
+            models.Q(her2_ihc=ihc, **({"her2_ish__in": ish} if ish is not None else {}))
+            for ihc, ish, rule_status in HER2_FROM_TESTS
+            if rule_status == status
+        ),
+    )
+
+
+HER2_STATUSES = tuple(dict.fromkeys(row[2] for row in HER2_FROM_TESTS))
+# The scores win; without an IHC score, what the patient reported ("" when nobody knows).
+HER2_STATUS = models.Case(
+    *(
+        models.When(_her2_scores_give(status), then=models.Value(status))
+        for status in HER2_STATUSES
+    ),
+    default=models.F("her2_reported_status"),
+)
+# A reported status that disagrees with what the scores give.
+HER2_DISCORDANT = models.Case(
+    *(
+        models.When(
+            _her2_scores_give(status) & ~models.Q(her2_reported_status__in=["", status]),
+            then=models.Value(True),
+        )
+        for status in HER2_STATUSES
+    ),
+    default=models.Value(False),
+)
+
+
 class ClinicalProfile(models.Model):
     """Clinical facts as the patient reports them. Null means "I don't know".
 
@@ -102,6 +151,18 @@ class ClinicalProfile(models.Model):
     # What the patient was told when they do not know the scores (e.g. carried over from the
     # pre-screen); the scores win when both are given.
     her2_reported_status = models.CharField(max_length=9, choices=Her2Reported.choices, blank=True)
+    her2_status = models.GeneratedField(
+        expression=HER2_STATUS,
+        output_field=models.CharField(max_length=9, choices=Her2Reported.choices, blank=True),
+        db_persist=True,
+        help_text=_("From the IHC and ISH scores, else as reported; empty when nobody knows."),
+    )
+    her2_discordant = models.GeneratedField(
+        expression=HER2_DISCORDANT,
+        output_field=models.BooleanField(),
+        db_persist=True,
+        help_text=_("The reported HER2 status disagrees with what the test scores give."),
+    )
     ecog = models.PositiveSmallIntegerField(null=True, blank=True)
     severe_malnutrition = models.BooleanField(null=True, blank=True)
     gastrectomy = models.CharField(max_length=5, choices=Gastrectomy.choices, blank=True)
@@ -126,40 +187,7 @@ class ClinicalProfile(models.Model):
     def __str__(self) -> str:
         return f"Clinical profile of {self.patient}"
 
-    @property
-    def her2_status(self) -> str:
-        """HER2 status from IHC and ISH, else as reported: '' when nobody knows."""
-        derived = self.her2_status_from_tests(self.her2_ihc, self.her2_ish)
-        return derived or self.her2_reported_status
 
-    @property
-    def her2_discordant(self) -> bool:
-        """The status the patient reported disagrees with what the test scores give."""
-        derived = self.her2_status_from_tests(self.her2_ihc, self.her2_ish)
-        return bool(derived and self.her2_reported_status) and derived != (
-            self.her2_reported_status
-        )
-
-    @classmethod
-    def her2_status_from_tests(cls, ihc: str, ish: str) -> str:
-        """The status HER2_FROM_TESTS gives these scores; '' without an IHC score."""
-        for rule_ihc, rule_ish, status in HER2_FROM_TESTS:
-            if ihc == rule_ihc and (rule_ish is None or ish in rule_ish):
-                return status
-        return ""
-
-
-# HER2 in gastric cancer from the test scores (ASCO/CAP): the one definition, read by
-# `ClinicalProfile.her2_status_from_tests` and by the database filters in
-# `records.selectors`. Rows: IHC score, ISH results it applies to (None: any), status.
-HER2_FROM_TESTS: tuple[tuple[str, tuple[str, ...] | None, str], ...] = (
-    ("3+", None, "positive"),
-    ("2+", ("positive",), "positive"),
-    ("2+", ("negative",), "negative"),
-    ("2+", ("", "not_done", "pending"), "equivocal"),
-    ("1+", None, "negative"),
-    ("0", None, "negative"),
-)
 HER2_DISCORDANT_WORDS = _("HER2 results disagree — check the report")
 
 

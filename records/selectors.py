@@ -3,11 +3,10 @@
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Q
 from django.http import HttpRequest
 from django.urls import reverse
 
-from records.models import HER2_FROM_TESTS, Document, DocumentCategory, UploadDraft
+from records.models import Document, DocumentCategory, UploadDraft
 from records.validation import ALLOWED_KINDS, KIND_NAMES
 
 _ACCEPT = {
@@ -51,41 +50,3 @@ def upload_fields_context_for_request(request: HttpRequest) -> dict[str, Any]:
     from records.services import draft_for_request
 
     return upload_fields_context(draft=draft_for_request(request, create=False))
-
-
-def _her2_tests_q(status: str, prefix: str) -> Q:
-    """Profiles whose test scores give `status`, from the one table HER2_FROM_TESTS."""
-    q = Q(pk__in=[])
-    for ihc, ish, rule_status in HER2_FROM_TESTS:
-        if rule_status == status:
-            rule = Q(**{f"{prefix}her2_ihc": ihc})
-            if ish is not None:
-                rule &= Q(**{f"{prefix}her2_ish__in": ish})
-            q |= rule
-    return q
-
-
-def _no_her2_scores_q(prefix: str) -> Q:
-    return ~Q(**{f"{prefix}her2_ihc__in": {row[0] for row in HER2_FROM_TESTS}})
-
-
-def her2_q(status: str, *, prefix: str = "") -> Q:
-    """Profiles whose HER2 status (ClinicalProfile.her2_status) is `status` ("" for unknown):
-    the test scores win; without them, what was reported. `prefix` reaches the profile from
-    another model, e.g. "patient__profile__" from a case (no profile at all is unknown)."""
-    reported = _no_her2_scores_q(prefix) & Q(**{f"{prefix}her2_reported_status": status})
-    if status:
-        return _her2_tests_q(status, prefix) | reported
-    missing = Q(**{f"{prefix.removesuffix('__')}__isnull": True}) if prefix else Q(pk__in=[])
-    return missing | reported
-
-
-def her2_discordant_q(*, prefix: str = "") -> Q:
-    """Profiles where the reported HER2 status disagrees with the test scores
-    (ClinicalProfile.her2_discordant)."""
-    q = Q(pk__in=[])
-    for status in {row[2] for row in HER2_FROM_TESTS}:
-        q |= _her2_tests_q(status, prefix) & ~Q(
-            **{f"{prefix}her2_reported_status__in": ["", status]}
-        )
-    return q

@@ -16,7 +16,7 @@ from navigation.review import (
     review_tasks_remind,
 )
 from navigation.tasks import open_case_review
-from records.models import ClinicalProfile, DocumentCategory, ScanStatus
+from records.models import DocumentCategory, ScanStatus
 from tests.conftest import _staff
 from tests.navigation.factories import make_case, make_document
 
@@ -128,7 +128,7 @@ def test_an_infected_file_does_not_count_as_received(coordinator):
 
 
 def test_unknown_answers_map_to_unknown_for_the_engine():
-    profile = ClinicalProfile(stage="", ecog=None, her2_ihc="", lauren_type="")
+    profile = make_case(stage="", ecog=None, her2_ihc="", lauren_type="").patient.profile
     mapping = profile_mapping(profile)
     assert mapping["stage"] is None and mapping["ecog"] is None
     assert mapping["her2_status"] is None and mapping["lauren_type"] is None

@@ -1,14 +1,15 @@
 """HER2 from the test scores (ASCO/CAP, gastric), and the flag when the reported status
-disagrees: on the case page, as a queue filter and in the oncology summary."""
+disagrees: derived once, by the database (ClinicalProfile.her2_status and her2_discordant),
+and read from there by the case page, the queue filters and the oncology summary."""
 
 import pytest
 from django.urls import reverse
 
 from navigation.models import Case
 from navigation.review import case_review_open
+from navigation.selectors import her2_q
 from navigation.summary import summary_build
 from records.models import ClinicalProfile
-from records.selectors import her2_discordant_q, her2_q
 from tests.navigation.factories import make_case
 from tests.navigation.test_summary import pdf_text
 
@@ -38,24 +39,41 @@ ROWS = [
 ]
 
 
+@pytest.mark.django_db
 @pytest.mark.parametrize(("ihc", "ish", "reported", "status", "disagree"), ROWS)
 def test_her2_is_derived_from_the_scores_else_as_reported(ihc, ish, reported, status, disagree):
-    profile = ClinicalProfile(her2_ihc=ihc, her2_ish=ish, her2_reported_status=reported)
-    assert profile.her2_status == status
-    assert profile.her2_discordant is disagree
+    case = make_case(her2_ihc=ihc, her2_ish=ish, her2_reported_status=reported)
+    # As saved, and as read back from the database.
+    for profile in (case.patient.profile, ClinicalProfile.objects.get(patient=case.patient)):
+        assert profile.her2_status == status
+        assert profile.her2_discordant is disagree
 
 
 @pytest.mark.django_db
-def test_the_database_filters_read_the_same_derivation_as_the_model():
+def test_the_derived_status_follows_a_change_of_the_scores():
+    profile = make_case(her2_ihc="1+", her2_reported_status="positive").patient.profile
+    profile.her2_ihc = "3+"
+    profile.save()
+    assert (profile.her2_status, profile.her2_discordant) == ("positive", False)
+    ClinicalProfile.objects.filter(pk=profile.pk).update(her2_ihc="", her2_reported_status="")
+    profile.refresh_from_db()
+    assert (profile.her2_status, profile.her2_discordant) == ("", False)
+
+
+@pytest.mark.django_db
+def test_the_queue_filter_reads_the_derived_status_and_counts_no_profile_as_unknown():
     cases = [
         make_case(her2_ihc=ihc, her2_ish=ish, her2_reported_status=reported)
         for ihc, ish, reported, _, _ in ROWS
     ]
-    profiles = ClinicalProfile.objects.filter(patient__case__in=cases)
-    for status in ("positive", "negative", "equivocal", ""):
-        by_filter = set(profiles.filter(her2_q(status)))
-        assert by_filter == {p for p in profiles if p.her2_status == status}, status
-    assert set(profiles.filter(her2_discordant_q())) == {p for p in profiles if p.her2_discordant}
+    without_profile = make_case()
+    without_profile.patient.profile.delete()
+    by_status = {status: set() for status in ("positive", "negative", "equivocal", "")}
+    for case, (_, _, _, status, _) in zip(cases, ROWS, strict=True):
+        by_status[status].add(case.pk)
+    by_status[""].add(without_profile.pk)
+    for status, expected in by_status.items():
+        assert set(Case.objects.filter(her2_q(status)).values_list("pk", flat=True)) == expected
 
 
 @pytest.mark.django_db

@@ -4,14 +4,11 @@ import pytest
 import time_machine
 from django.http import QueryDict
 
-from records.consent import CONSENT_TEXT, CONSENT_VERSION
 from records.forms import (
     ClinicalProfileForm,
-    ConsentForm,
     ContactForm,
     profile_initial_from_query,
 )
-from records.models import ClinicalProfile
 
 from .conftest import CONTACT
 
@@ -85,7 +82,6 @@ def test_clinical_answers_clean_to_model_values():
     assert data["her2_ish"] == ""
     assert data["ecog"] == 1
     assert data["prior_lines"] == 1
-    assert form.her2_status == "equivocal"
 
 
 @time_machine.travel(TODAY)
@@ -122,46 +118,6 @@ def test_ecog_offers_0_to_4_in_plain_words():
     choices = dict(ClinicalProfileForm().fields["ecog"].choices)
     assert set(choices) == {"0", "1", "2", "3", "4", "unknown"}
     assert "bed or a chair" in str(choices["3"])
-
-
-@pytest.mark.parametrize(
-    ("ihc", "ish", "status"),
-    [
-        ("3+", "", "positive"),
-        ("2+", "positive", "positive"),
-        ("2+", "", "equivocal"),
-        ("2+", "not_done", "equivocal"),
-        ("2+", "negative", "negative"),
-        ("1+", "", "negative"),
-        ("0", "", "negative"),
-        ("", "", ""),
-    ],
-)
-def test_her2_status_follows_ihc_and_ish(ihc, ish, status):
-    assert ClinicalProfile(her2_ihc=ihc, her2_ish=ish).her2_status == status
-
-
-def test_her2_status_falls_back_to_what_the_patient_was_told():
-    assert ClinicalProfile(her2_reported_status="positive").her2_status == "positive"
-    # Test scores win over hearsay.
-    assert (
-        ClinicalProfile(her2_ihc="1+", her2_reported_status="positive").her2_status == "negative"
-    )
-
-
-def test_consent_is_unticked_by_default_and_required():
-    form = ConsentForm()
-    assert "checked" not in str(form["consent"])
-    assert form["consent"].label == CONSENT_TEXT
-    bound = ConsentForm({"consent_version": CONSENT_VERSION})
-    assert not bound.is_valid()
-    assert "consent" in bound.errors
-
-
-def test_consent_refuses_a_stale_version_of_the_text():
-    form = ConsentForm({"consent": "on", "consent_version": "2001-01"})
-    assert not form.is_valid()
-    assert "consent_version" in form.errors
 
 
 @time_machine.travel(TODAY)
