@@ -319,6 +319,12 @@ UPLOAD_MAX_SUBMISSION_BYTES = env_int("UPLOAD_MAX_SUBMISSION_BYTES", 1024 * 1024
 UPLOAD_CLIENT_BYTES_PER_HOUR = env_int("UPLOAD_CLIENT_BYTES_PER_HOUR", 2 * 1024**3)
 UPLOAD_DRAFTS_MAX_BYTES = env_int("UPLOAD_DRAFTS_MAX_BYTES", 50 * 1024**3)
 UPLOAD_DRAFT_MAX_AGE_HOURS = env_int("UPLOAD_DRAFT_MAX_AGE_HOURS", 24)
+# Resumable uploads (the tus protocol, records/tus.py). The largest PATCH body (one piece of
+# a file) the app takes: the front server's request body limit for the upload URLs
+# (nginx client_max_body_size) must be at least this. And how long a half-sent file waits
+# for its next piece (renewed by each piece) before its bytes are removed.
+UPLOAD_RESUMABLE_MAX_PATCH_BYTES = env_int("UPLOAD_RESUMABLE_MAX_PATCH_BYTES", 16 * 1024 * 1024)
+UPLOAD_RESUMABLE_LIFETIME = env_int("UPLOAD_RESUMABLE_LIFETIME", 24 * 3600)
 
 # ClamAV: "tcp://host:port" or "unix:///path/to/clamd.ctl". Production refuses to start
 # without one. Empty in development: files are marked "not scanned (no scanner in

@@ -90,6 +90,17 @@ def _nonce(index: int, last: bool) -> bytes:
     return struct.pack(">QI", index, 1 if last else 0)
 
 
+def stream_header() -> bytes:
+    """The header every stored file starts with (also each chunk's associated data)."""
+    return _HEADER.pack(MAGIC, CHUNK)
+
+
+def seal_chunk(aead: AESGCM, index: int, plain: bytes, *, last: bool) -> bytes:
+    """Chunk `index` of a stored file, as EncryptingReader writes it: for writers that
+    receive the plaintext piece by piece (resumable uploads, records/partials.py)."""
+    return aead.encrypt(_nonce(index, last), plain, stream_header())
+
+
 def encrypted_size(plain_size: int) -> int:
     chunks = max(1, -(-plain_size // CHUNK))
     return HEADER_SIZE + plain_size + chunks * TAG
@@ -134,7 +145,7 @@ class EncryptingReader(_ChunkStream):
     def __init__(self, source: BinaryIO, data_key: bytes, plain_size: int) -> None:
         self._source = source
         self._aead = AESGCM(data_key)
-        self._header = _HEADER.pack(MAGIC, CHUNK)
+        self._header = stream_header()
         self.size = encrypted_size(plain_size)
         self._plain_size = plain_size
         self.seek(0)

@@ -336,6 +336,58 @@ class Document(models.Model):
         return str(PATIENT_SCAN_WORDS.get(self.status, self.get_status_display()))
 
 
+class ResumableUpload(models.Model):
+    """A file arriving in pieces over the resumable upload protocol (records/tus.py).
+
+    Its bytes so far wait, encrypted, in a partial file (records/partials.py) until the last
+    piece; then it is checked and stored as a Document like any upload. It belongs to the
+    draft or the patient it was created for and, for a patient, to the signed-in browser
+    session that created it: nobody else can see or continue it."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    draft = models.ForeignKey(
+        UploadDraft, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    patient = models.ForeignKey(
+        Patient, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    # SHA-256 of the session key that created it (empty for a draft: the draft itself is
+    # the browser's, and follows it when a sign-in changes the session key).
+    session_hash = models.CharField(max_length=64, blank=True)
+    category = models.CharField(max_length=20, choices=DocumentCategory.choices)
+    name = models.CharField(max_length=255)
+    length = models.PositiveBigIntegerField()
+    # Bytes received and safely kept; only this is trusted when the upload continues.
+    offset = models.PositiveBigIntegerField(default=0)
+    # The partial file's data key, wrapped as a document's is (empty: encryption off).
+    key_id = models.CharField(max_length=40, blank=True)
+    wrapped_key = models.CharField(max_length=120, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    # Renewed by every piece received; after it the partial file is removed.
+    expires_at = models.DateTimeField(db_index=True)
+    # Once complete: the stored document, or why the file was refused.
+    document = models.ForeignKey(
+        Document, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    duplicate = models.BooleanField(default=False)
+    refused = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(patient__isnull=False) | models.Q(draft__isnull=False),
+                name="resumable_upload_belongs_somewhere",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Resumable upload {self.public_id.hex[:8]}"
+
+    @property
+    def is_complete(self) -> bool:
+        return self.offset == self.length
+
+
 class AuditTrailIsAppendOnly(Exception):
     """Audit rows are written once and never changed or removed."""
 

@@ -43,6 +43,8 @@ def upload_fields_context(*, draft: UploadDraft | None) -> dict[str, Any]:
             "max_submission_bytes": settings.UPLOAD_MAX_SUBMISSION_BYTES,
         },
         "upload_url": reverse("records:upload_create"),
+        "resumable_url": reverse("records:resumable_create"),
+        "resumable_chunk_bytes": settings.UPLOAD_RESUMABLE_MAX_PATCH_BYTES,
     }
 
 

@@ -30,10 +30,17 @@ __all__ = ["DocumentKeyError", "StoredFileCorrupt", "document_file_open", "docum
 
 def document_file_save(*, name: str, upload: UploadedFile) -> tuple[str, WrappedKey]:
     """Store `upload` (its plaintext) under `name`; the stored name and the wrapped data
-    key (empty when encryption is off: the temporary file is then simply moved)."""
+    key (empty when encryption is off: the temporary file is then simply moved). An upload
+    that carries `sealed` (its stored form) and `wrapped` (that form's key) is stored as
+    it is."""
     storage = storages["private"]
     if not settings.DOCUMENT_ENCRYPTION:
         return storage.save(name, upload), WrappedKey("", "")
+    sealed = getattr(upload, "sealed", None)
+    if sealed is not None:
+        # Already in the stored form, under its own data key (a resumable upload's partial
+        # file, records/partials.py): moved into storage, or copied, as it is.
+        return storage.save(name, sealed), upload.wrapped
     data_key = AESGCM.generate_key(bit_length=256)
     wrapped = wrap(data_key)
     upload.seek(0)

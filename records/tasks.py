@@ -29,10 +29,13 @@ def expire_upload_drafts() -> None:
 @shared_task(name="records.clean_upload_temp", ignore_result=True)
 def clean_upload_temp() -> None:
     """For beat, where the worker shares the web nodes' FILE_UPLOAD_TEMP_DIR: temporary
-    upload files of requests that died (gunicorn's master also removes a killed worker's)."""
+    upload files of requests that died (gunicorn's master also removes a killed worker's),
+    and resumable uploads not continued in time, with their half-sent bytes."""
+    from records.resumable_services import resumable_uploads_expire
     from records.uploads import upload_temp_cleanup
 
     upload_temp_cleanup()
+    resumable_uploads_expire()
 
 
 @shared_task(name="records.anchor_audit_chain", ignore_result=True)

@@ -15,11 +15,14 @@ from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from cancerfax.security import rate_limited
+from records import tus
 from records.forms import DocumentUploadForm
 from records.models import Document
+from records.quotas import client_bytes_spent, counts_client_bytes
+from records.resumable_services import UploadOwner
 from records.services import (
     DocumentUnavailable,
     clean_original_name,
@@ -50,10 +53,7 @@ def document_json(document: Document) -> dict:
 def upload_create(request: HttpRequest) -> JsonResponse:
     """One file into this browser's draft; JSON with the stored file or the reason not."""
     if rate_limited(request, scope="uploads", limit=settings.UPLOAD_RATE_LIMIT, period=60):
-        return JsonResponse(
-            {"error": _("Too many files in a short time. Please wait a minute and try again.")},
-            status=429,
-        )
+        return _too_many_files()
     form = DocumentUploadForm(request.POST, request.FILES)
     if not form.is_valid():
         if "file" in form.errors:
@@ -78,6 +78,52 @@ def upload_create(request: HttpRequest) -> JsonResponse:
         body["notice"] = _("You already added this file; it is kept once.")
         return JsonResponse(body, status=200)
     return JsonResponse(document_json(document), status=201)
+
+
+def _too_many_files() -> JsonResponse:
+    return JsonResponse(
+        {"error": _("Too many files in a short time. Please wait a minute and try again.")},
+        status=429,
+    )
+
+
+@never_cache
+@require_http_methods(["OPTIONS", "POST"])
+def resumable_create(request: HttpRequest) -> HttpResponse:
+    """A resumable upload into this browser's draft (the tus protocol, records/tus.py)."""
+    if request.method == "OPTIONS":
+        return tus.options_response()
+    if refused := tus.version_refused(request):
+        return refused
+    if rate_limited(request, scope="uploads", limit=settings.UPLOAD_RATE_LIMIT, period=60):
+        return _too_many_files()
+    draft = draft_for_request(request, create=True)
+    return tus.create(
+        request,
+        owner=UploadOwner(draft=draft),
+        location=lambda upload: reverse("records:resumable_upload", args=[upload.public_id]),
+    )
+
+
+@never_cache
+@require_http_methods(["HEAD", "PATCH", "DELETE", "GET"])
+def resumable_upload(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    """One resumable upload of this browser's draft: its offset, its next piece, its end."""
+    draft = draft_for_request(request, create=False)
+    return tus.serve(
+        request,
+        owner=UploadOwner(draft=draft) if draft is not None else None,
+        public_id=public_id,
+        result=document_json,
+        spend=_byte_budget(request),
+    )
+
+
+def _byte_budget(request: HttpRequest):
+    """Counts a piece's bytes against this client's hourly budget, as a multipart upload's."""
+    if not counts_client_bytes(request):
+        return None
+    return lambda size: client_bytes_spent(request, adding=size)
 
 
 @never_cache
