@@ -12,6 +12,11 @@
   }
   var form = root.closest("form");
   var uploadUrl = root.getAttribute("data-upload-url");
+  // Resumable (static/js/resumable.js) where the page offers it: a file survives a dropped
+  // connection or a reload. The one-request upload stays for browsers without it.
+  var resumableUrl = root.getAttribute("data-resumable-url");
+  var resumableChunk = parseInt(root.getAttribute("data-resumable-chunk-bytes"), 10);
+  var resumable = resumableUrl && window.CfxResumable && window.CfxResumable.supported;
   var maxFileBytes = parseInt(root.getAttribute("data-max-file-bytes"), 10);
   var announcer = root.querySelector("[data-records-announce]");
   var inFlight = 0; // waiting or sending
@@ -119,7 +124,56 @@
     }
   }
 
+  function setProgress(bar, fill, percent) {
+    fill.style.width = percent + "%";
+    bar.setAttribute("aria-valuenow", String(percent));
+  }
+
+  function sendResumable(file, category, item, bar, fill) {
+    function done() {
+      inFlight -= 1;
+      sending = false;
+      item.removeAttribute("data-upload-pending");
+      item.removeAttribute("data-upload-waiting");
+      pump();
+    }
+    window.CfxResumable.upload(file, {
+      endpoint: resumableUrl,
+      category: category,
+      chunkSize: resumableChunk,
+      csrfToken: csrfToken,
+      onProgress: function (sent, total) {
+        item.removeAttribute("data-upload-waiting");
+        setProgress(bar, fill, total ? Math.round((sent / total) * 100) : 100);
+      },
+      onWaiting: function () {
+        // Shown until the connection comes back; the file then continues where it stopped.
+        if (!item.hasAttribute("data-upload-waiting")) {
+          item.setAttribute("data-upload-waiting", "");
+          announce("The connection was lost. " + file.name + " will continue when it is back.");
+        }
+      },
+      onSuccess: function (reply) {
+        done();
+        if (reply.duplicate) {
+          item.remove();
+          announce(reply.notice || file.name);
+        } else {
+          showDone(item, reply.document);
+        }
+      },
+      onError: function (message) {
+        done();
+        showError(item, file.name, message);
+      },
+    });
+  }
+
   function send(file, category, item, bar, fill) {
+    if (resumable) {
+      sendResumable(file, category, item, bar, fill);
+      return;
+    }
     var data = new FormData();
     data.append("category", category);
     data.append("file", file, file.name);
