@@ -3,8 +3,10 @@
 from celery import shared_task
 
 from cancerfax.tasking import ResilientTask
+from records.resumable_services import resumable_uploads_expire
 from records.scanning import document_scan, documents_rescan_pending
 from records.services import drafts_expire
+from records.uploads import upload_temp_cleanup
 
 
 @shared_task(name="records.scan_document", base=ResilientTask, ignore_result=True)
@@ -31,9 +33,6 @@ def clean_upload_temp() -> None:
     """For beat, where the worker shares the web nodes' FILE_UPLOAD_TEMP_DIR: temporary
     upload files of requests that died (gunicorn's master also removes a killed worker's),
     and resumable uploads not continued in time, with their half-sent bytes."""
-    from records.resumable_services import resumable_uploads_expire
-    from records.uploads import upload_temp_cleanup
-
     upload_temp_cleanup()
     resumable_uploads_expire()
 
