@@ -31,7 +31,7 @@ from django.core.cache import cache
 from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Q
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -45,9 +45,12 @@ from cancerfax.security import rate_limited
 from navigation.models import Case, CaseEventKind, CaseStatus, PortalSignInRequest, PortalToken
 from navigation.review import case_missing_records_refresh
 from navigation.services import case_event_record, case_transition
+from records import tus
 from records.audit import audit_record
 from records.emails import CanonicalEmailFormField, email_canonical_or_none
 from records.models import AuditEvent, Document, DocumentCategory, Patient
+from records.quotas import client_bytes_spent, counts_client_bytes
+from records.resumable_services import UploadOwner
 from records.services import (
     DocumentUnavailable,
     clean_original_name,
@@ -366,6 +369,7 @@ def _case_context(request: HttpRequest, case: Case, **extra) -> dict:
         "documents": patient.documents.order_by("category", "uploaded_at"),
         "staff_views": staff_views,
         "upload_form": PortalUploadForm(),
+        "resumable_chunk_bytes": settings.UPLOAD_RESUMABLE_MAX_PATCH_BYTES,
         "withdraw_form": WithdrawalForm(),
         **extra,
     }
@@ -419,6 +423,11 @@ def portal_upload(request: HttpRequest, reference: str) -> HttpResponse:
         context = _case_context(request, case, upload_form=form, upload_errors=errors)
         context["uploaded_count"] = added
         return render(request, "navigation/portal_case.html", context, status=400)
+    _upload_received_message(request, added)
+    return redirect(reverse("navigation:portal_case", args=[case.reference]) + "#documents")
+
+
+def _upload_received_message(request: HttpRequest, added: int) -> None:
     messages.success(
         request,
         ngettext(
@@ -431,7 +440,71 @@ def portal_upload(request: HttpRequest, reference: str) -> HttpResponse:
         % {"count": added},
         extra_tags="upload",
     )
-    return redirect(reverse("navigation:portal_case", args=[case.reference]) + "#documents")
+
+
+def _closed_case_refusal() -> HttpResponse:
+    response = JsonResponse(
+        {"error": str(_("This case is closed; it takes no more documents."))}, status=400
+    )
+    response["Tus-Resumable"] = tus.TUS_VERSION
+    return response
+
+
+# Resumable uploads (records/tus.py) into one of the patient's cases, from the upload
+# script: reached only by a signed-in patient, for their own open case (404 otherwise, like
+# any case they cannot see), and each upload only from the browser session that began it.
+
+
+@require_http_methods(["OPTIONS", "POST"])
+def portal_resumable_create(request: HttpRequest, reference: str) -> HttpResponse:
+    if request.method == "OPTIONS":
+        return tus.options_response()
+    if refused := tus.version_refused(request):
+        return refused
+    case = _case_or_404(request, reference)
+    if case.is_closed:
+        return _closed_case_refusal()
+    if rate_limited(request, scope="uploads", limit=settings.UPLOAD_RATE_LIMIT, period=60):
+        return JsonResponse(
+            {"error": str(_("Too many files in a short time. Please wait a minute."))},
+            status=429,
+        )
+    return tus.create(
+        request,
+        owner=UploadOwner(patient=case.patient, session_key=request.session.session_key or ""),
+        location=lambda upload: reverse(
+            "navigation:portal_resumable_upload", args=[case.reference, upload.public_id]
+        ),
+    )
+
+
+@require_http_methods(["HEAD", "PATCH", "DELETE", "GET"])
+def portal_resumable_upload(request: HttpRequest, reference: str, public_id) -> HttpResponse:
+    case = _case_or_404(request, reference)
+    if case.is_closed and request.method == "PATCH":
+        return _closed_case_refusal()
+
+    def received(upload) -> None:
+        # What is missing, and which requested records have now arrived (as a form's upload).
+        if upload.document is not None and not upload.duplicate:
+            case_missing_records_refresh(case=case)
+            _upload_received_message(request, 1)
+
+    spend = None
+    if counts_client_bytes(request):
+        spend = lambda size: client_bytes_spent(request, adding=size)  # noqa: E731
+    return tus.serve(
+        request,
+        owner=UploadOwner(patient=case.patient, session_key=request.session.session_key or ""),
+        public_id=public_id,
+        result=lambda document: {
+            "id": str(document.public_id),
+            "name": document.original_name,
+            "size": document.size,
+        },
+        spend=spend,
+        on_complete=received,
+    )
 
 
 @_signed_in_or_signin_page

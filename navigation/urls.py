@@ -18,6 +18,16 @@ urlpatterns: list = [
     path("portal/cases/<str:reference>/", portal.portal_case, name="portal_case"),
     path("portal/cases/<str:reference>/upload/", portal.portal_upload, name="portal_upload"),
     path(
+        "portal/cases/<str:reference>/uploads/",
+        portal.portal_resumable_create,
+        name="portal_resumable_create",
+    ),
+    path(
+        "portal/cases/<str:reference>/uploads/<uuid:public_id>/",
+        portal.portal_resumable_upload,
+        name="portal_resumable_upload",
+    ),
+    path(
         "portal/cases/<str:reference>/documents/<uuid:document_id>/",
         portal.portal_document,
         name="portal_document",

@@ -6,34 +6,85 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('records', '0013_profile_her2_derived'),
+        ("records", "0013_profile_her2_derived"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ResumableUpload',
+            name="ResumableUpload",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('public_id', models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
-                ('session_hash', models.CharField(blank=True, max_length=64)),
-                ('category', models.CharField(choices=[('pathology', 'Pathology report'), ('her2', 'HER2 test report'), ('imaging', 'Staging imaging (CT/PET report or DICOM images)'), ('surgery', 'Surgical report'), ('chemotherapy', 'Chemotherapy history'), ('other', 'Other')], max_length=20)),
-                ('name', models.CharField(max_length=255)),
-                ('length', models.PositiveBigIntegerField()),
-                ('offset', models.PositiveBigIntegerField(default=0)),
-                ('key_id', models.CharField(blank=True, max_length=40)),
-                ('wrapped_key', models.CharField(blank=True, max_length=120)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('expires_at', models.DateTimeField(db_index=True)),
-                ('duplicate', models.BooleanField(default=False)),
-                ('refused', models.CharField(blank=True, max_length=500)),
-                ('document', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='records.document')),
-                ('draft', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='records.uploaddraft')),
-                ('patient', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='records.patient')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("public_id", models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
+                ("session_hash", models.CharField(blank=True, max_length=64)),
+                (
+                    "category",
+                    models.CharField(
+                        choices=[
+                            ("pathology", "Pathology report"),
+                            ("her2", "HER2 test report"),
+                            ("imaging", "Staging imaging (CT/PET report or DICOM images)"),
+                            ("surgery", "Surgical report"),
+                            ("chemotherapy", "Chemotherapy history"),
+                            ("other", "Other"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("name", models.CharField(max_length=255)),
+                ("length", models.PositiveBigIntegerField()),
+                ("offset", models.PositiveBigIntegerField(default=0)),
+                ("key_id", models.CharField(blank=True, max_length=40)),
+                ("wrapped_key", models.CharField(blank=True, max_length=120)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("expires_at", models.DateTimeField(db_index=True)),
+                ("duplicate", models.BooleanField(default=False)),
+                ("refused", models.CharField(blank=True, max_length=500)),
+                (
+                    "document",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="records.document",
+                    ),
+                ),
+                (
+                    "draft",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="records.uploaddraft",
+                    ),
+                ),
+                (
+                    "patient",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="records.patient",
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.CheckConstraint(condition=models.Q(('patient__isnull', False), ('draft__isnull', False), _connector='OR'), name='resumable_upload_belongs_somewhere')],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("patient__isnull", False), ("draft__isnull", False), _connector="OR"
+                        ),
+                        name="resumable_upload_belongs_somewhere",
+                    )
+                ],
             },
         ),
     ]
