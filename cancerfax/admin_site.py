@@ -3,6 +3,9 @@
 `cancerfax.apps.OTPAdminConfig` replaces "django.contrib.admin" in INSTALLED_APPS and makes
 `CancerfaxAdminSite` the default site, so every `admin.site.register(...)` and
 `@admin.register(...)` in the apps lands on the two-factor site with no change to them.
+
+The site knows nothing of patients: an autocomplete answer is announced with
+`autocomplete_answered`, and the app that holds personal data (records) audits it.
 """
 
 import json
@@ -11,6 +14,8 @@ from django import forms
 from django.apps import apps
 from django.conf import settings
 from django.core.exceptions import FieldDoesNotExist
+from django.db.models import Model
+from django.dispatch import Signal
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
@@ -20,6 +25,12 @@ from django_otp.forms import OTPAuthenticationFormMixin
 from django_otp.plugins.otp_static.models import StaticDevice
 
 from cancerfax.security import rate_limited
+
+# Sent after each autocomplete answer (the search behind a related-object field) with the
+# request, `model` (whose rows were offered), `to_field` (the field the offered ids are
+# values of) and `ids`. A search that maps what was typed (an email, say) to a person is a
+# view of that person's data: the app holding it connects here to audit the answer.
+autocomplete_answered = Signal()
 
 
 def _looks_like_app_code(token: str, device) -> bool:
@@ -139,27 +150,23 @@ class CancerfaxAdminSite(OTPAdminSite):
         return super().login(request, extra_context)
 
     def autocomplete_view(self, request: HttpRequest) -> HttpResponse:
-        """The admin's autocomplete answers a search with matching rows: for patients (or
-        rows that belong to one) that maps what was typed, an email for instance, to people.
-        Each such answer is audited as a list: its query and the patients it named."""
+        """The admin's autocomplete answers a search with matching rows; each answer is
+        announced (`autocomplete_answered`) so that what it revealed can be audited."""
         response = super().autocomplete_view(request)
-        patient_of = _autocomplete_patient_of(request)
-        if response.status_code != 200 or patient_of is None:
+        offered = _autocomplete_offered(request)
+        if response.status_code != 200 or offered is None:
             return response
-        model, to_field, path = patient_of
+        model, to_field = offered
         ids = [row["id"] for row in json.loads(response.content).get("results", [])]
-        from records.audit import audit_list_record
-
-        refs = model.objects.filter(**{f"{to_field}__in": ids}).values_list(path, flat=True)
-        audit_list_record(
-            request=request, patients=refs, target=f"autocomplete {model._meta.label_lower}"
+        autocomplete_answered.send(
+            sender=type(self), request=request, model=model, to_field=to_field, ids=ids
         )
         return response
 
 
-def _autocomplete_patient_of(request: HttpRequest):
-    """(model searched, its to-field, the lookup path to a patient's public id), or None
-    when the autocomplete searches rows that belong to no patient."""
+def _autocomplete_offered(request: HttpRequest) -> tuple[type[Model], str] | None:
+    """(the model whose rows the autocomplete offers, the field its ids are values of), or
+    None when the request names no related field."""
     try:
         source = apps.get_model(request.GET["app_label"], request.GET["model_name"])
         field = source._meta.get_field(request.GET["field_name"])
@@ -168,13 +175,4 @@ def _autocomplete_patient_of(request: HttpRequest):
     remote = getattr(field.remote_field, "model", None)
     if remote is None:
         return None
-    to_field = getattr(field.remote_field, "field_name", None) or "pk"
-    if remote._meta.label_lower == "records.patient":
-        return remote, to_field, "public_id"
-    try:
-        patient = remote._meta.get_field("patient")
-    except FieldDoesNotExist:
-        return None
-    if getattr(patient.remote_field, "model", None) is None:
-        return None
-    return remote, to_field, "patient__public_id"
+    return remote, getattr(field.remote_field, "field_name", None) or "pk"

@@ -1,7 +1,12 @@
-"""Liveness and readiness probes for the load balancer and the orchestrator."""
+"""Liveness and readiness probes for the load balancer and the orchestrator.
+
+`/readyz` checks what the site stands on (database, storage, broker) and every part an app
+registers with `readiness_check_register` (records registers the virus scanner).
+"""
 
 import logging
 import uuid
+from collections.abc import Callable
 
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -12,6 +17,19 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 logger = logging.getLogger(__name__)
+
+# What a registered check may answer and still leave the site ready: working, or a part
+# that development runs without (`make run` has no scanner) and production refuses to
+# start without.
+READY_STATES = ("ok", "absent (development)")
+
+_registered_checks: dict[str, Callable[[], str]] = {}
+
+
+def readiness_check_register(name: str, check: Callable[[], str]) -> None:
+    """Add `check` to /readyz under `name`: it answers a state, one of READY_STATES when the
+    part is ready, anything else ("unavailable") when not; it must not raise."""
+    _registered_checks[name] = check
 
 
 @require_GET
@@ -55,12 +73,9 @@ def readyz(request: HttpRequest) -> JsonResponse:
         finally:
             if name == "database" and results.get(name) != "ok":
                 connection.close_if_unusable_or_obsolete()
-    # The scanner: "ok", "unavailable", or "absent (development)" when `make run` has none.
-    # Not having one in development is not a reason to take the site out of service.
-    from records.scanning import scanner_state
-
-    results["scanner"] = scanner_state()
-    ready = all(value in ("ok", "absent (development)") for value in results.values())
+    for name, state in _registered_checks.items():
+        results[name] = state()
+    ready = all(value in READY_STATES for value in results.values())
     return JsonResponse(
         {"status": "ok" if ready else "unavailable", "checks": results},
         status=200 if ready else 503,

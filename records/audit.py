@@ -25,8 +25,10 @@ from uuid import UUID
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import FieldDoesNotExist
 from django.core.mail import send_mail
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Model
 from django.http import HttpRequest
 from django.utils import timezone
 
@@ -163,6 +165,32 @@ def audit_list_record(
         query=audit_query(request),
         target=target,
         request=request,
+    )
+
+
+def _patient_path(model: type[Model]) -> str | None:
+    """The lookup from a row of `model` to its patient's public id; None if it has none."""
+    if model is Patient:
+        return "public_id"
+    try:
+        patient = model._meta.get_field("patient")
+    except FieldDoesNotExist:
+        return None
+    return "patient__public_id" if patient.related_model is Patient else None
+
+
+def audit_autocomplete_answer(
+    sender, *, request: HttpRequest, model: type[Model], to_field: str, ids: list, **kwargs
+) -> None:
+    """Receiver of the admin's `autocomplete_answered`: an answer that offered patients (or
+    rows that belong to one) maps what was typed, an email for instance, to people. It is
+    audited as a list: its query and the patients it named."""
+    path = _patient_path(model)
+    if path is None:
+        return
+    refs = model.objects.filter(**{f"{to_field}__in": ids}).values_list(path, flat=True)
+    audit_list_record(
+        request=request, patients=refs, target=f"autocomplete {model._meta.label_lower}"
     )
 
 
