@@ -23,6 +23,9 @@ from django.db import DatabaseError, InterfaceError, OperationalError
 from django.utils import timezone
 from kombu import Connection
 from kombu.exceptions import OperationalError as BrokerError
+from kombu.pools import producers
+
+from cancerfax.celery import app
 
 logger = logging.getLogger(__name__)
 alerts = logging.getLogger("cancerfax.alerts")
@@ -105,10 +108,6 @@ def publish(task_name: str, args: list) -> None:
 
     Callers name the task rather than import it, so services never import `tasks` (which
     import services): the dependency runs one way, tasks -> services -> this module."""
-    from kombu.pools import producers
-
-    from cancerfax.celery import app
-
     if task_name not in app.tasks:
         # Outside a worker, the apps' tasks modules are imported on first use.
         app.loader.import_default_modules()

@@ -1,7 +1,7 @@
 import pytest
 from django.core.cache import cache
 
-from cancerfax.celery import worker_heartbeat
+from cancerfax.tasks import worker_heartbeat
 from tests.conftest import wait_for
 
 pytestmark = [pytest.mark.worker, pytest.mark.redis]

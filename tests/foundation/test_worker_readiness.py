@@ -5,9 +5,9 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from cancerfax.celery import heartbeat as heartbeat_task
 from cancerfax.models import Heartbeat
 from cancerfax.tasking import HeartbeatScheduler, heartbeat
+from cancerfax.tasks import heartbeat as heartbeat_task
 
 pytestmark = pytest.mark.django_db
 

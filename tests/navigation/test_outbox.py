@@ -13,7 +13,7 @@ from django.db.models import Count
 from django.utils import timezone
 
 from cancerfax.celery import app as celery_app
-from cancerfax.celery import worker_heartbeat
+from cancerfax.tasks import worker_heartbeat
 from navigation.models import Case, Outbox, ReviewTask
 from navigation.services import OUTBOX_LEASE, case_open, outbox_publish, outbox_sweep
 from navigation.tasks import open_case_review
