@@ -245,13 +245,6 @@ def query_refused(request: HttpRequest) -> HttpResponse | None:
     return None
 
 
-def _profile(case: Case) -> ClinicalProfile | None:
-    try:
-        return case.patient.profile
-    except ClinicalProfile.DoesNotExist:
-        return None
-
-
 @admin.register(Case)
 class CaseAdmin(admin.ModelAdmin):
     list_display = [
@@ -348,18 +341,18 @@ class CaseAdmin(admin.ModelAdmin):
 
     @admin.display(description="HER2")
     def her2(self, case: Case) -> str:
-        profile = _profile(case)
+        profile = case.patient.clinical_profile
         status = (profile.her2_status if profile else "") or "?"
         return f"{status} (results disagree)" if profile and profile.her2_discordant else status
 
     @admin.display(description="Lauren", ordering="patient__profile__lauren_type")
     def lauren(self, case: Case) -> str:
-        profile = _profile(case)
+        profile = case.patient.clinical_profile
         return (profile.lauren_type if profile else "") or "?"
 
     @admin.display(description="stage", ordering="patient__profile__stage")
     def stage(self, case: Case) -> str:
-        profile = _profile(case)
+        profile = case.patient.clinical_profile
         return (profile.stage if profile else "") or "?"
 
     @admin.display(description="missing records", ordering="missing_records_count")
@@ -519,7 +512,7 @@ class CaseAdmin(admin.ModelAdmin):
         return super().render_change_form(request, context, add, change, form_url, obj)
 
     def _case_page_context(self, case: Case) -> dict:
-        profile = _profile(case)
+        profile = case.patient.clinical_profile
         result = case.prescreen_result or {}
         missing_fields = [
             {

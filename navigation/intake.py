@@ -23,6 +23,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
@@ -30,12 +31,12 @@ from django.views.decorators.http import require_http_methods, require_POST
 from cancerfax.security import rate_limited
 from navigation.models import Case
 from navigation.portal import portal_link_mail
+from navigation.profiles import intake_initial
 from navigation.services import case_open
 from records.forms import (
     ClinicalProfileForm,
     ConsentForm,
     ContactForm,
-    profile_initial_from_query,
 )
 from records.models import UploadDraft
 from records.selectors import upload_fields_context
@@ -280,7 +281,7 @@ def _forms_from_draft(
     draft = draft_for_request(request, create=False)
     answers = draft.answers if draft is not None else {}
     profile_initial = {
-        **profile_initial_from_query(request.GET),
+        **intake_initial(request.GET, today=timezone.localdate()),
         **_initial_from(ClinicalProfileForm, answers),
     }
     return (

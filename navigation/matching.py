@@ -35,16 +35,9 @@ def _criterion_met(case: Case, criterion_id: str) -> bool:
     return False
 
 
-def _profile(case: Case) -> ClinicalProfile | None:
-    try:
-        return case.patient.profile
-    except ClinicalProfile.DoesNotExist:
-        return None
-
-
 def case_needs(case: Case) -> list[Need]:
     """What the case's clinical setting asks of a centre, from the pre-screen and profile."""
-    profile = _profile(case)
+    profile = case.patient.clinical_profile
     needs: list[Need] = []
     post_d2 = _criterion_met(case, "post_d2_gastrectomy") or (
         profile is not None

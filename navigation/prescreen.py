@@ -48,7 +48,7 @@ QUESTIONS = vocabulary.SHARED
 
 
 def _question(name: str) -> forms.Field:
-    """The shared question (records.vocabulary), its "I don't know" the empty value."""
+    """The shared question (records.vocabulary), with its "I don't know"."""
     question = QUESTIONS[name]
     if question.widget == "date":
         return forms.DateField(
@@ -60,9 +60,9 @@ def _question(name: str) -> forms.Field:
         )
     return forms.ChoiceField(
         label=question.label,
-        choices=question.choices_with(""),
+        choices=question.answers(),
         required=False,
-        initial="",
+        initial=vocabulary.UNKNOWN,
         help_text=question.help_text,
         widget=forms.Select if question.widget == "select" else forms.RadioSelect,
     )
@@ -116,7 +116,7 @@ class PrescreenForm(forms.Form):
         answers = {
             name: value.isoformat() if hasattr(value, "isoformat") else value
             for name, value in data.items()
-            if value not in ("", None)
+            if value not in ("", None, vocabulary.UNKNOWN)
         }
         # One validation path for the checker, the API and /submit/ links: the engine's.
         self.profile, errors = profile_from_query(answers, today=timezone.localdate())
@@ -198,7 +198,7 @@ def _answers(form: PrescreenForm) -> list[tuple[str, str]]:
     answers = []
     for name, field in form.fields.items():
         value = form.cleaned_data.get(name)
-        if value in ("", None):
+        if value in ("", None, vocabulary.UNKNOWN):
             continue
         if isinstance(field, forms.ChoiceField):
             shown = str(dict(field.choices).get(value, value))

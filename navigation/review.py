@@ -6,8 +6,7 @@ marked in the same transaction, the re-screen updates only rows still on the old
 """
 
 import logging
-from datetime import date, datetime, timedelta
-from typing import Any
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.mail import send_mail
@@ -20,6 +19,7 @@ from django.utils import timezone
 from cancerfax.roles import coordinator_addresses, coordinators
 from navigation import eligibility
 from navigation.models import Case, CaseEventKind, Outbox, ReviewTask
+from navigation.profiles import engine_profile
 from navigation.services import (
     case_event_record,
     missing_record_labels,
@@ -31,53 +31,6 @@ from records.models import ClinicalProfile, DocumentCategory, ScanStatus
 logger = logging.getLogger(__name__)
 
 REVIEW_DUE = timedelta(hours=48)
-
-# ClinicalProfile fields that map one to one onto the engine's documented input fields.
-_DIRECT_FIELDS = (
-    "stage",
-    "gastrectomy",
-    "curative_intent",
-    "metastatic",
-    "peritoneal_metastasis",
-    "prior_lines",
-    "first_line_regimen",
-    "trastuzumab",
-    "lauren_type",
-    "signet_ring",
-    "ecog",
-    "severe_malnutrition",
-)
-
-
-def profile_mapping(profile: ClinicalProfile | None) -> dict[str, Any]:
-    """The profile in the engine's input shape: blank answers ("I don't know") become None."""
-    if profile is None:
-        return {}
-    mapping: dict[str, Any] = {}
-    for name in _DIRECT_FIELDS:
-        value = getattr(profile, name)
-        mapping[name] = None if value == "" else value
-    surgery_date: date | None = profile.surgery_date
-    mapping["surgery_date"] = surgery_date.isoformat() if surgery_date else None
-    mapping["her2_status"] = profile.her2_status or None
-    return mapping
-
-
-def prescreen_case_profile(profile: ClinicalProfile | None) -> dict[str, Any]:
-    """Run the eligibility engine on a stored profile; the result as JSON-ready data."""
-    mapping = profile_mapping(profile)
-    # The server's local date: the time since surgery and the start window count from it.
-    today = timezone.localdate()
-    engine_profile, errors = eligibility.parse_profile(mapping, today=today)
-    if errors:
-        # A stored answer the engine refuses (say, a surgery date typed in the future) is
-        # treated as unknown rather than blocking the whole review.
-        for name in errors:
-            mapping.pop(name, None)
-        engine_profile, errors = eligibility.parse_profile(mapping, today=today)
-    if engine_profile is None:
-        engine_profile = eligibility.Profile()
-    return eligibility.prescreen(engine_profile, today=today).as_dict()
 
 
 def missing_records_for(profile: ClinicalProfile | None, present: set[str]) -> list[str]:
@@ -102,13 +55,6 @@ def missing_records_for(profile: ClinicalProfile | None, present: set[str]) -> l
     return [str(category) for category in needed if category not in present]
 
 
-def _profile_of(case: Case) -> ClinicalProfile | None:
-    try:
-        return case.patient.profile
-    except ClinicalProfile.DoesNotExist:
-        return None
-
-
 def _present_categories(case: Case) -> set[str]:
     return set(
         case.patient.documents.exclude(status=ScanStatus.INFECTED).values_list(
@@ -119,8 +65,10 @@ def _present_categories(case: Case) -> set[str]:
 
 def case_prescreen_refresh(*, case: Case) -> bool:
     """Re-run the pre-screen and missing-records check on the case. True if the outcome changed."""
-    profile = _profile_of(case)
-    result = prescreen_case_profile(profile)
+    profile = case.patient.clinical_profile
+    # The server's local date: the time since surgery and the start window count from it.
+    today = timezone.localdate()
+    result = eligibility.prescreen(engine_profile(profile, today=today), today=today).as_dict()
     missing = missing_records_for(profile, _present_categories(case))
     old_outcome = case.prescreen_outcome
     case.prescreen_outcome = result["outcome"]
@@ -328,7 +276,7 @@ def case_missing_records_refresh(*, case: Case, now: datetime | None = None) -> 
     at the case: opening the case page writes nothing."""
     now = now or timezone.now()
     present = _present_categories(case)
-    missing = missing_records_for(_profile_of(case), present)
+    missing = missing_records_for(case.patient.clinical_profile, present)
     changed = False
     if missing != case.missing_records:
         Case.objects.filter(pk=case.pk).update(

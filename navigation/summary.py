@@ -39,13 +39,6 @@ CONFIDENTIAL = (
 EVIDENCE_LABELS = {c.evidence.value: c.evidence_label for c in CRITERIA}
 
 
-def _profile(case: Case) -> ClinicalProfile | None:
-    try:
-        return case.patient.profile
-    except ClinicalProfile.DoesNotExist:
-        return None
-
-
 def _yes_no(value: bool | None) -> str:
     return UNKNOWN if value is None else ("Yes" if value else "No")
 
@@ -176,7 +169,7 @@ def render_summary_pdf(case: Case, documents: list[Document], now: datetime) -> 
         escaped = str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
         return Paragraph(escaped, body)
 
-    profile = _profile(case)
+    profile = case.patient.clinical_profile
     patient = case.patient
     story: list[Flowable] = [
         Paragraph(f"Oncology summary — case {case.reference}", styles["Title"]),
@@ -274,7 +267,7 @@ def summary_is_stale(case: Case) -> bool:
         summary = case.summary
     except OncologySummary.DoesNotExist:
         return True
-    profile = _profile(case)
+    profile = case.patient.clinical_profile
     return profile is not None and profile.updated_at > summary.profile_updated_at
 
 
@@ -292,7 +285,7 @@ def summary_build(*, case_id: int, force: bool = False) -> OncologySummary | Non
             existing = OncologySummary.objects.filter(case=case).first()
             if existing is not None and not force and not summary_is_stale(case):
                 return existing
-            profile = _profile(case)
+            profile = case.patient.clinical_profile
             documents = list(Document.objects.filter(patient_id=case.patient_id))
             pdf = render_summary_pdf(case, documents, now)
             new_name = storage.save(f"summaries/{uuid.uuid4().hex}.pdf", ContentFile(pdf))

@@ -7,7 +7,7 @@ Forms carry a crispy `helper` without a <form> tag so one page can hold all thre
 
 import datetime
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from typing import Any
 
 from crispy_forms.helper import FormHelper
@@ -21,9 +21,7 @@ from records import vocabulary
 from records.consent import CONSENT_TEXT, CONSENT_TEXTS, CONSENT_VERSION
 from records.models import ClinicalProfile, DocumentCategory, Patient, Relationship
 from records.phones import country_choices, national_examples, phone_parse
-
-UNKNOWN = "unknown"
-DONT_KNOW = (UNKNOWN, vocabulary.DONT_KNOW_LABEL)
+from records.vocabulary import UNKNOWN
 
 
 def _helper() -> FormHelper:
@@ -45,7 +43,7 @@ def _answer(
     cleans to None or ""."""
     return forms.TypedChoiceField(
         label=question.label,
-        choices=question.choices_with(UNKNOWN),
+        choices=question.answers(),
         coerce=to_value,
         initial=UNKNOWN,
         help_text=question.help_text,
@@ -64,7 +62,7 @@ def _date(question: vocabulary.Question) -> forms.DateField:
 
 
 def _to_bool(value: str) -> bool | None:
-    return {"true": True, "false": False}.get(value)
+    return {vocabulary.YES: True, vocabulary.NO: False}.get(value)
 
 
 def _to_int(value: str) -> int | None:
@@ -76,7 +74,7 @@ def _to_text(value: str) -> str:
 
 
 def _with_unknown(choices: list) -> list:
-    return [*choices, DONT_KNOW]
+    return [*choices, (UNKNOWN, vocabulary.DONT_KNOW_LABEL)]
 
 
 PHONE_HELP_FOR_COUNTRY = _(
@@ -291,60 +289,3 @@ class DocumentUploadForm(forms.Form):
 
     category = forms.ChoiceField(choices=DocumentCategory.choices)
     file = forms.FileField(allow_empty_file=True)
-
-
-# --- answers carried over from the pre-screen -------------------------------------------
-
-_QUERY_CHOICE_FIELDS = {
-    "stage": ClinicalProfileForm.P.Stage.values,
-    "gastrectomy": ClinicalProfileForm.P.Gastrectomy.values,
-    "lauren_type": ClinicalProfileForm.P.Lauren.values,
-    "first_line_regimen": ClinicalProfileForm.P.Regimen.values,
-}
-_QUERY_BOOLEANS = (
-    "curative_intent",
-    "metastatic",
-    "peritoneal_metastasis",
-    "trastuzumab",
-    "signet_ring",
-    "severe_malnutrition",
-)
-
-
-def profile_initial_from_query(query: Mapping[str, str]) -> dict[str, str]:
-    """Initial values for ClinicalProfileForm from the pre-screen's query-string answers.
-
-    Unknown or malformed values are dropped (the question then starts at "I don't know").
-    A reported HER2 status is kept as reported, not turned into an invented IHC score.
-    """
-    initial: dict[str, str] = {}
-
-    def raw(name: str) -> str:
-        return (query.get(name) or "").strip()
-
-    for name, allowed in _QUERY_CHOICE_FIELDS.items():
-        value = raw(name)
-        for choice in allowed:
-            if value.lower() == choice.lower():
-                initial[name] = choice
-    for name in _QUERY_BOOLEANS:
-        value = raw(name).lower()
-        if value in ("true", "false", UNKNOWN):
-            initial[name] = value
-    ecog = raw("ecog")
-    if ecog in {"0", "1", "2", "3", "4"}:
-        initial["ecog"] = ecog
-    lines = raw("prior_lines")
-    if lines.isdigit():
-        initial["prior_lines"] = str(min(int(lines), 3))
-    her2 = raw("her2_status").lower()
-    if her2 in ClinicalProfile.Her2Reported.values:
-        initial["her2_reported_status"] = her2
-    surgery = raw("surgery_date")
-    try:
-        surgery_date = datetime.date.fromisoformat(surgery)
-    except ValueError:
-        surgery_date = None
-    if surgery_date and surgery_date <= timezone.localdate():
-        initial["surgery_date"] = surgery_date.isoformat()
-    return initial

@@ -58,11 +58,13 @@ class Patient(models.Model):
         self.email = email_canonical_or_none(self.email) or self.email
         super().save(*args, **kwargs)
 
-
-class Unknown(models.TextChoices):
-    """Shared "I don't know" value for choice questions."""
-
-    UNKNOWN = "unknown", _("I don't know")
+    @property
+    def clinical_profile(self) -> "ClinicalProfile | None":
+        """The clinical profile; None when there is none (the one way to read it)."""
+        try:
+            return self.profile
+        except ClinicalProfile.DoesNotExist:
+            return None
 
 
 # HER2 in gastric cancer from the test scores (ASCO/CAP). Rows: IHC score, ISH results it

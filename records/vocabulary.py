@@ -6,9 +6,9 @@ family reads the same words in both and gets the same answer. They live in `reco
 because they describe the patient's clinical record (the model's choices are these), and
 because `navigation` may import `records` but never the other way round.
 
-Each form adds its own "I don't know" value (the checker's GET form uses "", the intake
-"unknown"), always with the label `DONT_KNOW_LABEL`. Choice values are the eligibility
-engine's (`navigation.eligibility`), which a test checks.
+Every question has one "I don't know" answer, `UNKNOWN` with the label `DONT_KNOW_LABEL`, in
+both forms and in the checker's links (the stored profile keeps it as blank or null).
+Choice values are the eligibility engine's (`navigation.eligibility`), which a test checks.
 """
 
 from dataclasses import dataclass
@@ -18,6 +18,7 @@ from django.db import models
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+UNKNOWN = "unknown"
 DONT_KNOW_LABEL = _("I don't know")
 
 
@@ -67,7 +68,8 @@ class Lauren(models.TextChoices):
     INDETERMINATE = "indeterminate", _("Indeterminate")
 
 
-YES_NO = (("true", _("Yes")), ("false", _("No")))
+YES, NO = "true", "false"
+YES_NO = ((YES, _("Yes")), (NO, _("No")))
 PRIOR_LINES = (("0", _("None yet")), ("1", _("One")), ("2", _("Two")), ("3", _("Three or more")))
 ECOG = (
     ("0", _("0 — Fully active; can do everything they did before the illness")),
@@ -85,9 +87,9 @@ class Question:
     choices: tuple[tuple[str, Promise | str], ...] = ()
     widget: Literal["radio", "select", "date"] = "radio"
 
-    def choices_with(self, dont_know: str) -> list[tuple[str, Promise | str]]:
+    def answers(self) -> list[tuple[str, Promise | str]]:
         """The choices with "I don't know" (first in a drop-down list, last among radios)."""
-        unknown = (dont_know, DONT_KNOW_LABEL)
+        unknown = (UNKNOWN, DONT_KNOW_LABEL)
         if self.widget == "select":
             return [unknown, *self.choices]
         return [*self.choices, unknown]

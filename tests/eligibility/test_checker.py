@@ -17,6 +17,7 @@ from navigation.eligibility import (
     profile_from_query,
 )
 from navigation.prescreen import PrescreenForm
+from records.vocabulary import UNKNOWN
 
 pytestmark = pytest.mark.django_db
 
@@ -50,14 +51,14 @@ def test_the_questions_use_the_engines_names_and_all_default_to_i_dont_know():
         if name == "surgery_date":
             assert field.required is False
             continue
-        assert ("", "I don't know") in [(value, str(label)) for value, label in field.choices]
-        assert field.initial == ""
+        assert (UNKNOWN, "I don't know") in [(value, str(label)) for value, label in field.choices]
+        assert field.initial == UNKNOWN
 
 
 def test_every_stage_offered_is_one_the_engine_reads_and_the_intake_stores():
     from records.models import ClinicalProfile
 
-    offered = [value for value, _ in PrescreenForm().fields["stage"].choices if value]
+    offered = [v for v, _ in PrescreenForm().fields["stage"].choices if v != UNKNOWN]
     assert offered == list(ClinicalProfile.Stage.values)
     assert all(Profile(stage=value).stage_group for value in offered)
 
@@ -70,9 +71,9 @@ def test_the_blank_checker_asks_and_shows_no_result(client):
     assert "csrfmiddlewaretoken" not in html  # a GET form must not put the token in the URL
     assert 'id="result"' not in html
     for name in ("metastatic", "gastrectomy", "her2_status", "ecog", "severe_malnutrition"):
-        assert re.search(rf'name="{name}" value=""\s+id="id_{name}_\d" checked', html), name
+        assert re.search(rf'name="{name}" value="{UNKNOWN}"[^>]*checked', html), name
     for name in ("stage", "first_line_regimen"):
-        assert re.search(rf'name="{name}"[^>]*>\s*<option value="" selected>', html), name
+        assert re.search(rf'name="{name}"[^>]*>\s*<option value="{UNKNOWN}" selected>', html), name
     # Works without JavaScript, and nothing inline for the Content Security Policy to block.
     assert not re.search(r"<script(?![^>]*\bsrc=)", html)  # scripts only from files
     assert " style=" not in html

@@ -8,11 +8,11 @@ from django.utils import timezone
 
 from navigation import eligibility
 from navigation.models import Case, CaseEvent, ReviewTask
+from navigation.profiles import engine_profile
 from navigation.review import (
     case_review_open,
     cases_rescreen,
     missing_records_for,
-    profile_mapping,
     review_tasks_remind,
 )
 from navigation.tasks import open_case_review
@@ -28,7 +28,7 @@ def test_the_review_stores_the_prescreen_and_creates_one_task(coordinator):
     task = case_review_open(case_id=case.pk)
     case.refresh_from_db()
     expected = eligibility.prescreen(
-        eligibility.parse_profile(profile_mapping(case.patient.profile))[0]
+        engine_profile(case.patient.profile, today=timezone.localdate())
     )
     assert case.prescreen_outcome == expected.outcome.value == "good"
     assert case.prescreen_rule_set_version == eligibility.RULE_SET_VERSION
@@ -125,14 +125,6 @@ def test_an_infected_file_does_not_count_as_received(coordinator):
     case_review_open(case_id=case.pk)
     case.refresh_from_db()
     assert "pathology" in case.missing_records
-
-
-def test_unknown_answers_map_to_unknown_for_the_engine():
-    profile = make_case(stage="", ecog=None, her2_ihc="", lauren_type="").patient.profile
-    mapping = profile_mapping(profile)
-    assert mapping["stage"] is None and mapping["ecog"] is None
-    assert mapping["her2_status"] is None and mapping["lauren_type"] is None
-    assert set(mapping) == set(eligibility.FIELD_NAMES)
 
 
 def test_new_rules_rescreen_open_cases_and_record_changed_outcomes(coordinator):

@@ -2,12 +2,10 @@ import datetime
 
 import pytest
 import time_machine
-from django.http import QueryDict
 
 from records.forms import (
     ClinicalProfileForm,
     ContactForm,
-    profile_initial_from_query,
 )
 
 from .conftest import CONTACT
@@ -118,47 +116,6 @@ def test_ecog_offers_0_to_4_in_plain_words():
     choices = dict(ClinicalProfileForm().fields["ecog"].choices)
     assert set(choices) == {"0", "1", "2", "3", "4", "unknown"}
     assert "bed or a chair" in str(choices["3"])
-
-
-@time_machine.travel(TODAY)
-def test_pre_screen_answers_prefill_the_clinical_form():
-    query = QueryDict(
-        "stage=iii&gastrectomy=d2&curative_intent=true&surgery_date=2026-05-01&metastatic=false"
-        "&peritoneal_metastasis=unknown&prior_lines=5&first_line_regimen=folfox&her2_status=positive"
-        "&trastuzumab=false&lauren_type=DIFFUSE&signet_ring=true&ecog=2&severe_malnutrition=false"
-    )
-    initial = profile_initial_from_query(query)
-    assert initial == {
-        "stage": "III",
-        "gastrectomy": "d2",
-        "curative_intent": "true",
-        "surgery_date": "2026-05-01",
-        "metastatic": "false",
-        "peritoneal_metastasis": "unknown",
-        "prior_lines": "3",
-        "first_line_regimen": "FOLFOX",
-        "her2_reported_status": "positive",
-        "trastuzumab": "false",
-        "lauren_type": "diffuse",
-        "signet_ring": "true",
-        "ecog": "2",
-        "severe_malnutrition": "false",
-    }
-    form = ClinicalProfileForm(initial=initial)
-    assert 'value="positive" required id="id_her2_reported_status_0" checked' in str(
-        form["her2_reported_status"]
-    )
-    assert "her2_ihc" not in initial
-
-
-@time_machine.travel(TODAY)
-def test_malformed_pre_screen_answers_are_dropped():
-    initial = profile_initial_from_query(
-        QueryDict(
-            "stage=IX&ecog=7&prior_lines=-1&surgery_date=2027-01-01&metastatic=maybe&her2_status=3%2B"
-        )
-    )
-    assert initial == {}
 
 
 def test_who_is_filling_in_offers_only_real_answers_and_none_is_preticked():
