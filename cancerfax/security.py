@@ -24,7 +24,7 @@ from django.utils.cache import patch_cache_control
 logger = logging.getLogger(__name__)
 
 SESSION_STARTED = "_cfx_session_started"
-# Set by the portal's sign-in (navigation.portal.SESSION_EMAIL): a patient's session.
+# The session key of a signed-in patient's address (the portal sets it): a patient's session.
 PORTAL_SESSION_KEY = "portal_email"
 SESSION_LAST_SEEN = "_cfx_session_last_seen"
 # Writing the session on every request would cost a database write each time; a minute's

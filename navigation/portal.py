@@ -41,7 +41,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from cancerfax.roles import coordinator_addresses, staff_display_name
-from cancerfax.security import rate_limited
+from cancerfax.security import PORTAL_SESSION_KEY, rate_limited
 from navigation.models import Case, CaseEventKind, CaseStatus, PortalSignInRequest, PortalToken
 from navigation.review import case_missing_records_refresh
 from navigation.services import case_event_record, case_transition
@@ -62,7 +62,8 @@ from records.validation import FileRefused
 
 logger = logging.getLogger(__name__)
 
-SESSION_EMAIL = "portal_email"
+# The signed-in patient's address; the site's session security knows a patient by it.
+SESSION_EMAIL = PORTAL_SESSION_KEY
 # The primary keys of the patients the link was issued for.
 SESSION_PATIENTS = "portal_patients"
 PATIENT_LABEL = "patient (portal)"

@@ -9,7 +9,7 @@ from django.contrib.auth.models import Group, User
 from django.test import Client
 from django.utils import timezone
 
-from cancerfax.roles import CLINICAL_REVIEWERS
+from cancerfax.roles import CLINICAL_REVIEWERS, CONTENT_EDITORS
 from content.models import FAQ, PageRevision
 from content.services.revisions import page_draft_open, revision_create
 from tests.conftest import staff_client
@@ -93,7 +93,7 @@ def test_an_editor_may_not_record_a_review_and_a_reviewer_may_not_publish(
 
 
 def test_a_reviewer_who_wrote_the_revision_is_told_someone_else_must_review_it(reviewer):
-    reviewer.groups.add(Group.objects.get(name="Content editors"))
+    reviewer.groups.add(Group.objects.get(name=CONTENT_EDITORS))
     own = revision_create(draft=page_draft_open(page=seed_page()), author=reviewer)
     client = staff_client(Client(), reviewer)
     assert "another clinical reviewer must review it" in client.get(_url(own)).content.decode()

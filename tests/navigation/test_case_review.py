@@ -6,6 +6,7 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
+from cancerfax.roles import COORDINATORS
 from navigation import eligibility
 from navigation.models import Case, CaseEvent, ReviewTask
 from navigation.profiles import engine_profile
@@ -62,7 +63,7 @@ def test_the_coordinators_email_carries_no_patient_data(coordinator, settings):
 
 
 def test_the_task_goes_to_the_coordinator_with_fewest_open_tasks(coordinator):
-    second = _staff("second", "Coordinators")
+    second = _staff("second", COORDINATORS)
     busy = make_case()
     case_review_open(case_id=busy.pk)  # coordinator now has one open task
     task = case_review_open(case_id=make_case().pk)
