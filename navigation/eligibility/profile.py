@@ -222,7 +222,7 @@ def parse_profile(
             values[name] = checked
     if errors:
         return None, errors
-    return Profile(**values), {}
+    return Profile(**values), {}  # type: ignore[arg-type]  # each value checked above
 
 
 def profile_as_query(profile: Profile) -> dict[str, str]:

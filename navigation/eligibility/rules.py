@@ -7,6 +7,7 @@ surgery. `prescreen` (`Profile` -> `Result`) runs it; `Result.as_dict` is the AP
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
 from datetime import date, timedelta
+from typing import cast
 
 from navigation.eligibility.criteria import (
     CRITERIA,
@@ -452,16 +453,15 @@ def timeline_explanation(result: Mapping[str, object]) -> str:
     """Why a result (in the API's shape, as cases store it) has a timeline or none."""
     if result.get("timeline"):
         return "Counted from the date of the operation, as the source document describes."
-    post_d2 = next(
-        (c for c in result.get("criteria", []) if c.get("id") == "post_d2_gastrectomy"),  # type: ignore[union-attr]
-        {},
+    criteria = cast(list[Mapping[str, object]], result.get("criteria") or [])
+    status = next(
+        (c.get("status") for c in criteria if c.get("id") == "post_d2_gastrectomy"), None
     )
-    status = post_d2.get("status")
     if status == Status.NOT_MET:
         return "No timeline: the post-surgery setting does not apply."
     if status != Status.MET:
         return "No timeline: whether the post-surgery setting applies is not known yet."
-    if WINDOW_CLOSED_ADVISORY in result.get("advisories", []):  # type: ignore[operator]
+    if WINDOW_CLOSED_ADVISORY in cast(list[str], result.get("advisories") or []):
         return "No timeline: " + WINDOW_CLOSED_ADVISORY
     return "No timeline: the date of the operation is not known."
 
