@@ -338,6 +338,8 @@ class Stack:
         self.services_started = False
         self.gunicorn: subprocess.Popen | None = None
         self.worker: subprocess.Popen | None = None
+        # Further web instances and workers (the scale drill), stopped with the rest.
+        self.instances: list[subprocess.Popen] = []
         self.env: dict[str, str] = {}
 
     # services ---------------------------------------------------------------------------
@@ -502,8 +504,55 @@ class Stack:
             _stop_pid(self.worker.pid, grace=30)
             self.worker = None
 
+    # More instances, as `docker-compose up --scale web=2 --scale worker=2` -----------------
+    def start_web_instance(self, *, port: int, name: str, env: dict[str, str]) -> str:
+        """Another gunicorn (its own master, 2 workers) on the same services; its base URL."""
+        log = open(self.logs / f"web-{name}.log", "ab")  # noqa: SIM115 (kept open for the child)
+        self.instances.append(
+            subprocess.Popen(
+                [
+                    *(str(BIN / "gunicorn"), "cancerfax.wsgi", "--bind", f"{HOST}:{port}"),
+                    *("--workers", "2", "--timeout", "120", "--no-control-socket"),
+                    *("--access-logfile", "/dev/null"),
+                ],
+                env={**self.env, **env},
+                cwd=ROOT,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+        )
+        wait_until(
+            lambda: http_get("/healthz", port=port).status == 200,
+            timeout=60,
+            what=f"web instance {name} to answer",
+        )
+        return f"http://{HOST}:{port}"
+
+    def start_worker_instance(self, *, name: str, env: dict[str, str]) -> Path:
+        """Another Celery worker (prefork, concurrency 2) on the same broker; its log."""
+        path = self.logs / f"worker-{name}.log"
+        log = open(path, "ab")  # noqa: SIM115 (kept open for the child)
+        self.instances.append(
+            subprocess.Popen(
+                [
+                    *(str(BIN / "celery"), "-A", "cancerfax", "worker", "--loglevel=WARNING"),
+                    *("--concurrency=2", f"--hostname={name}@%h"),
+                ],
+                env={**self.env, **env},
+                cwd=ROOT,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+        )
+        return path
+
+    def stop_instances(self) -> None:
+        while self.instances:
+            _stop_pid(self.instances.pop().pid, grace=30)
+
     def stop_all(self) -> None:
-        for stop in (self.stop_worker, self.stop_gunicorn, self.stop_services):
+        stops = (self.stop_instances, self.stop_worker, self.stop_gunicorn, self.stop_services)
+        for stop in stops:
             try:
                 stop()
             except Exception as exc:  # noqa: BLE001 (keep stopping the rest)

@@ -1,4 +1,4 @@
-"""`make bench`: start a throw-away stack, run the seven measures, print and keep the table.
+"""`make bench`: start a throw-away stack, run the measures, print and keep the table.
 
 Everything runs on loopback: PostgreSQL (5440), Redis (6395) and clamd (3395) from
 `.ci/services.sh`, gunicorn (8440) with production settings, a Celery worker. All of them
@@ -38,6 +38,7 @@ NAMES = {
     5: "5 queue latency",
     6: "6 coordinator queue",
     7: "7 page weight",
+    8: "8 scale drill",
 }
 
 
@@ -75,7 +76,7 @@ def _coordinator_queue(stack: Stack) -> list[Check]:
 
 def main(argv: list[str]) -> int:
     if any(not arg.isdigit() or int(arg) not in NAMES for arg in argv):
-        print(f"usage: bench/run.py [measure numbers 1-7], got {' '.join(argv)}", file=sys.stderr)
+        print(f"usage: bench/run.py [measure numbers 1-8], got {' '.join(argv)}", file=sys.stderr)
         return 2
     wanted = {int(arg) for arg in argv} or set(NAMES)
     missing = missing_tools()
@@ -148,6 +149,11 @@ def main(argv: list[str]) -> int:
             stack.start_worker(concurrency=2)
             step([5], queue_latency.measure_queue_latency)
             stack.stop_worker()
+
+        if 8 in wanted:
+            from bench import scale
+
+            step([8], lambda: scale.measure(stack))
 
         if 6 in wanted:
             step([6], lambda: _coordinator_queue(stack))

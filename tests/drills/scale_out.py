@@ -105,7 +105,7 @@ def staff_prepare(prefix: str) -> Staff:
     from django.contrib.auth.models import Group, User
     from django_otp.plugins.otp_static.models import StaticDevice
 
-    from navigation.roles import CONTENT_EDITORS
+    from cancerfax.roles import CONTENT_EDITORS
 
     password = secrets.token_urlsafe(18)
     user = User.objects.create_user(
@@ -125,7 +125,7 @@ def revision_prepare(*, author_name: str, marker: str) -> int:
     from django.contrib.auth.models import User
 
     from content.models import InformationPage
-    from content.revisions import page_draft_open, revision_create
+    from content.services.revisions import page_draft_open, revision_create
 
     page = InformationPage.objects.get(path=PAGE, draft_of__isnull=True)
     draft = page_draft_open(page=page)
