@@ -1,3 +1,4 @@
+import ast
 import os
 import subprocess
 import sys
@@ -96,3 +97,53 @@ def test_in_production_only_the_named_hosts_are_allowed():
     )
     assert result.returncode == 0, result.stderr
     assert "evil.example.org" not in result.stdout
+
+
+def _settings_reads_outside_the_settings_module() -> list[str]:
+    """`getattr(settings, ...)` / `hasattr(settings, ...)` (a setting with a default written
+    at its use) and any environment read, in the project's packages outside settings.py.
+    Pointing Django at its settings (DJANGO_SETTINGS_MODULE) is not a read."""
+    found = []
+    for package in ("cancerfax", "records", "navigation", "content"):
+        for path in sorted((ROOT / package).rglob("*.py")):
+            if path == ROOT / "cancerfax" / "settings.py":
+                continue
+            for node in ast.walk(ast.parse(path.read_text())):
+                where = f"{path.relative_to(ROOT)}:{getattr(node, 'lineno', 0)}"
+                if (
+                    isinstance(node, ast.Call)
+                    and isinstance(node.func, ast.Name)
+                    and node.func.id in ("getattr", "hasattr")
+                    and node.args
+                    and isinstance(node.args[0], ast.Name)
+                    and node.args[0].id == "settings"
+                ):
+                    found.append(f"{where} {node.func.id}(settings, ...)")
+                elif (
+                    isinstance(node, ast.Attribute)
+                    and node.attr in ("environ", "getenv")
+                    and isinstance(node.value, ast.Name)
+                    and node.value.id == "os"
+                ):
+                    found.append(f"{where} os.{node.attr}")
+    return [
+        line
+        for line in found
+        if not any(line.startswith(f"cancerfax/{entry}.py:") for entry in ENTRY_POINTS)
+    ]
+
+
+# Entry points that name the settings module for Django (os.environ.setdefault only).
+ENTRY_POINTS = ("asgi", "wsgi", "celery")
+
+
+def test_the_entry_points_only_name_the_settings_module():
+    for entry in ENTRY_POINTS:
+        source = (ROOT / "cancerfax" / f"{entry}.py").read_text()
+        reads = [line for line in source.splitlines() if "os.environ" in line]
+        assert reads == ['os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cancerfax.settings")']
+
+
+@pytest.mark.xfail(strict=True, reason="records/validation.py reads UPLOAD_ZIP_MAX_* itself")
+def test_settings_are_read_in_the_settings_module_only():
+    assert _settings_reads_outside_the_settings_module() == []
