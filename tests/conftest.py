@@ -98,11 +98,6 @@ def _isolated(settings, tmp_path, request) -> Iterator[None]:
         storages[alias] = backend
     settings.STORAGES = storages
     cache.clear()
-    # Web processes keep their own copies of public pages, checked against the cache
-    # about once a second; a test starts like a fresh process.
-    from content.pagecache import forget_process_copies
-
-    forget_process_copies()
     eager = celery_app.conf.task_always_eager
     celery_app.conf.task_always_eager = "live_worker" not in request.fixturenames
     yield

@@ -12,7 +12,6 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.middleware.csp import get_nonce
 from django.shortcuts import get_object_or_404, render
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -200,7 +199,6 @@ class PageRevisionAdmin(admin.ModelAdmin):
         ) % {"number": revision.number}
         context = page_context(
             revision_page_content(revision),
-            csp_nonce=get_nonce(request),
             preview=True,
             preview_note=note,
         )

@@ -12,7 +12,7 @@ from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, transaction
 from django.utils import translation
 
-from content import pagecache
+from content.caching import content_version_bump
 from content.models import ITEM_MODEL_NAMES, LIVE_SECTION_KINDS, SectionKind
 from content.rendering import faq_entries, html_fingerprint, section_html
 
@@ -104,10 +104,9 @@ def section_html_refresh_stale(*, using: str = DEFAULT_DB_ALIAS) -> int:
 def content_cache_invalidate(*, using: str = DEFAULT_DB_ALIAS) -> None:
     """Make every cached page stale, now and again once the transaction commits.
 
-    Now, so the editor who saved sees the change at once (this process drops its copies
-    at once; other web processes within `pagecache.VERSION_CHECK_SECONDS`); after commit,
-    because a request that read the old rows while the transaction was open may have cached
-    them under the version we just set.
+    Now, so the editor who saved sees the change at once; after commit, because a request
+    that read the old rows while the transaction was open may have cached them under the
+    version we just set.
     """
-    pagecache.content_version_bump()
-    transaction.on_commit(pagecache.content_version_bump, using=using)
+    content_version_bump()
+    transaction.on_commit(content_version_bump, using=using)

@@ -6,7 +6,6 @@ from django.contrib import admin
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
-from django.middleware.csp import get_nonce
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.cache import patch_cache_control
@@ -26,7 +25,7 @@ def preview(request: HttpRequest, page_id: int) -> HttpResponse:
     content = page_content_for_preview(page_id=page_id)
     if content is None:
         raise Http404("No such page.")
-    context = page_context(content, csp_nonce=get_nonce(request), preview=True)
+    context = page_context(content, preview=True)
     response = render(request, PAGE_TEMPLATE, context)
     patch_cache_control(response, private=True, no_store=True)
     response["X-Robots-Tag"] = "noindex"

@@ -83,3 +83,26 @@ def test_the_charts_and_styles_load_under_the_content_security_policy(page):
         != "rgb(0, 0, 0)"
     )
     assert not [e for e in errors if "Content Security Policy" in e], errors
+
+
+def test_the_json_ld_block_without_a_nonce_raises_no_csp_violation(page):
+    # Recorded from the first script to run, before the page's own elements are parsed.
+    page.add_init_script(
+        "window.__violations = [];"
+        "document.addEventListener('securitypolicyviolation', e =>"
+        " window.__violations.push(e.violatedDirective + ' ' + e.blockedURI));"
+    )
+    console: list[str] = []
+    page.on("console", lambda message: console.append(message.text))
+    # Twice: rendered, then from the cache.
+    for _ in range(2):
+        response = page.goto(PAGE)
+        assert response.status == 200
+        assert "script-src" in response.headers["content-security-policy"]
+        data = page.evaluate(
+            "JSON.parse(document.querySelector('script[type=\"application/ld+json\"]')"
+            ".textContent)"
+        )
+        assert data["@context"] == "https://schema.org"
+        assert page.evaluate("window.__violations") == []
+    assert not [text for text in console if "Content Security Policy" in text], console

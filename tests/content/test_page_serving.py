@@ -9,16 +9,9 @@ import pytest
 from django.core.cache import cache
 
 from content.models import FAQ, PageStatus
-from content.views.public import NONCE_PLACEHOLDER
 from tests.content.factories import SEED_PATH, add_faqs, add_outcomes, make_page, seed_page
 
 pytestmark = pytest.mark.django_db
-
-
-def _nonce_in_body(html: str) -> str:
-    match = re.search(r'<script type="application/ld\+json" nonce="([^"]+)">', html)
-    assert match, "the JSON-LD script carries no nonce"
-    return match.group(1)
 
 
 def test_the_page_renders_in_at_most_three_queries_uncached(client, django_assert_max_num_queries):
@@ -47,14 +40,10 @@ def test_a_cached_page_is_served_without_touching_the_database(client, django_as
 
 
 def test_a_conditional_get_with_the_etag_gets_304(client):
-    first = client.get(SEED_PATH)
-    etag = first["ETag"]
-    assert etag.startswith('W/"')
+    etag = client.get(SEED_PATH)["ETag"]
     again = client.get(SEED_PATH, headers={"If-None-Match": etag})
     assert again.status_code == 304
     assert again.content == b""
-    # The browser keeps its copy and that copy's CSP; a new nonce here would break it.
-    assert "Content-Security-Policy" not in again
 
 
 def test_an_old_etag_gets_the_new_page_after_an_edit(client):
@@ -68,19 +57,16 @@ def test_an_old_etag_gets_the_new_page_after_an_edit(client):
     assert "A reviewed answer." in response.content.decode()
 
 
-def test_each_response_has_a_fresh_nonce_that_matches_its_csp_header(client):
+def test_the_page_carries_no_nonce_so_every_visitor_gets_the_same_bytes(client):
     first = client.get(SEED_PATH)
     second = client.get(SEED_PATH)
-    nonces = []
-    for response in (first, second):
-        html = response.content.decode()
-        nonce = _nonce_in_body(html)
-        assert f"'nonce-{nonce}'" in response["Content-Security-Policy"]
-        assert NONCE_PLACEHOLDER not in html
-        nonces.append(nonce)
-    assert nonces[0] != nonces[1]
-    # Same content, same validator, whatever the nonce.
-    assert first["ETag"] == second["ETag"]
+    html = first.content.decode()
+    assert '<script type="application/ld+json">' in html
+    assert "nonce" not in html
+    assert second.content == first.content
+    assert second["ETag"] == first["ETag"]
+    # The policy still applies; with nothing to allow by nonce, scripts come from the site only.
+    assert "script-src 'self'" in second["Content-Security-Policy"]
 
 
 def test_saving_any_part_invalidates_the_cached_page(client):

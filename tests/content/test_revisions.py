@@ -10,7 +10,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from cancerfax.roles import CLINICAL_REVIEWERS
-from content import pagecache
+from content.caching import content_version
 from content.diffing import snapshot_changes
 from content.models import FAQ, InformationPage, PageRevision, PageStatus, Part
 from content.services.revisions import (
@@ -65,9 +65,9 @@ def test_a_draft_copies_every_part_of_the_page_and_is_opened_once():
 
 def test_changing_a_draft_leaves_the_public_page_and_its_cached_copies_alone(client):
     before = _public_text(client)
-    version = pagecache.content_version()
+    version = content_version()
     _draft_with_new_answer("A draft answer.")
-    assert pagecache.content_version() == version
+    assert content_version() == version
     assert _public_text(client) == before
     assert "A draft answer." not in before
 
