@@ -16,6 +16,9 @@ from django.http import HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from cancerfax.celery import app
+from cancerfax.tasking import heartbeats_status
+
 logger = logging.getLogger(__name__)
 
 # What a registered check may answer and still leave the site ready: working, or a part
@@ -44,8 +47,6 @@ def _check_database() -> None:
 
 
 def _check_broker() -> None:
-    from cancerfax.celery import app
-
     with app.connection_for_write(settings.CELERY_BROKER_URL) as conn:
         conn.ensure_connection(max_retries=1, interval_start=0, timeout=2)
 
@@ -89,8 +90,6 @@ def readyz_worker(request: HttpRequest) -> JsonResponse:
     stale one. Without a broker, tasks run inside the web process: nothing to watch."""
     if not settings.CELERY_BROKER_URL:
         return JsonResponse({"status": "ok", "checks": {"worker": "in-process"}})
-    from cancerfax.tasking import heartbeats_status
-
     try:
         results = heartbeats_status()
     except Exception as exc:  # the heartbeats live in the database

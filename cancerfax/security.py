@@ -21,6 +21,8 @@ from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse
 from django.utils.cache import patch_cache_control
 
+from cancerfax.models import UserSession
+
 logger = logging.getLogger(__name__)
 
 SESSION_STARTED = "_cfx_session_started"
@@ -164,8 +166,6 @@ def _stamp_session_start(sender, request: HttpRequest, user, **kwargs) -> None:
 
 def sessions_end_for_user(*, user_id: int) -> int:
     """Delete every session of one user (sign out everywhere). Returns how many."""
-    from cancerfax.models import UserSession
-
     deleted, _ = UserSession.objects.filter(user_id=user_id).delete()
     return deleted
 

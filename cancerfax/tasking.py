@@ -19,13 +19,14 @@ from datetime import datetime, timedelta
 from celery import Task
 from celery.beat import PersistentScheduler
 from django.conf import settings
-from django.db import DatabaseError, InterfaceError, OperationalError
+from django.db import DatabaseError, InterfaceError, OperationalError, connection
 from django.utils import timezone
 from kombu import Connection
 from kombu.exceptions import OperationalError as BrokerError
 from kombu.pools import producers
 
 from cancerfax.celery import app
+from cancerfax.models import Heartbeat
 
 logger = logging.getLogger(__name__)
 alerts = logging.getLogger("cancerfax.alerts")
@@ -156,14 +157,10 @@ def enqueue(task_name: str, *args, what: str) -> bool:
 def heartbeat(name: str, *, now: datetime | None = None) -> None:
     """Stamp this component's heartbeat. Never raises: a component that cannot reach the
     database shows up as stale, which is the truth."""
-    from cancerfax.models import Heartbeat
-
     try:
         Heartbeat.objects.update_or_create(name=name, defaults={"beat_at": now or timezone.now()})
     except DatabaseError as exc:
         logger.warning("heartbeat %s not recorded: %s", name, type(exc).__name__)
-        from django.db import connection
-
         # A long-lived process (beat) reconnects on its next beat instead of reusing a
         # connection the database dropped.
         if not connection.in_atomic_block:
@@ -172,8 +169,6 @@ def heartbeat(name: str, *, now: datetime | None = None) -> None:
 
 def heartbeats_status(*, now: datetime | None = None) -> dict[str, str]:
     """Each component: "ok", "stale" (its last beat is too old) or "missing"."""
-    from cancerfax.models import Heartbeat
-
     now = now or timezone.now()
     limits = {
         "worker": settings.HEARTBEAT_STALE_SECONDS,
