@@ -27,7 +27,7 @@ logger_class = "cancerfax.logredact.RedactingGunicornLogger"
 def when_ready(server) -> None:
     """In the master, after the application is loaded and before workers are forked."""
     from cancerfax.warmup import warm_up
-    from records.uploads import upload_temp_cleanup
+    from records.services.uploads import upload_temp_cleanup
 
     warm_up()
     # Files a previous master's workers left behind, if it died with them.
@@ -37,6 +37,6 @@ def when_ready(server) -> None:
 def child_exit(server, worker) -> None:
     """A worker is gone (finished, killed or timed out mid-upload): nothing in it could
     delete the temporary files of the uploads it was reading, so the master does."""
-    from records.uploads import upload_temp_cleanup
+    from records.services.uploads import upload_temp_cleanup
 
     upload_temp_cleanup(pid=worker.pid)

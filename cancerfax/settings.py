@@ -437,7 +437,7 @@ CELERY_BEAT_SCHEDULE: dict = {
     "anchor-audit-chain": {"task": "records.anchor_audit_chain", "schedule": 86400.0},
 }
 # Task modules outside the apps' tasks.py: erasure and retention, stored-file integrity.
-CELERY_IMPORTS = ["navigation.privacy", "records.integrity"]
+CELERY_IMPORTS = ["navigation.privacy"]
 # Closed cases (not suitable, withdrawn, completed) are erased this many days after their
 # last event.
 RETENTION_DAYS = env_int("RETENTION_DAYS", 730)

@@ -39,7 +39,7 @@ from navigation.selectors import (
     reference_canonical,
 )
 from navigation.summary import profile_rows, summary_is_stale
-from records.admin import audit_list
+from records.admin.auditing import audit_list
 from records.models import HER2_DISCORDANT_WORDS, AuditEvent, ClinicalProfile
 
 # --- queue filters -----------------------------------------------------------------------

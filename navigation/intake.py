@@ -33,6 +33,7 @@ from navigation.models import Case
 from navigation.portal import portal_link_mail
 from navigation.profiles import intake_initial
 from navigation.services import case_open
+from records.draft_session import draft_add_files, draft_attach, draft_detach, draft_for_request
 from records.forms import (
     ClinicalProfileForm,
     ConsentForm,
@@ -40,18 +41,14 @@ from records.forms import (
 )
 from records.models import UploadDraft
 from records.selectors import upload_fields_context
-from records.services import (
+from records.services.drafts import (
     DRAFT_LIFETIME,
-    draft_add_files,
     draft_answers_save,
-    draft_attach,
-    draft_detach,
-    draft_for_request,
     draft_resume_link_issue,
     draft_resume_link_redeem,
     draft_resume_link_valid,
-    patient_submit,
 )
+from records.services.patients import patient_submit
 from records.uploads import files_overflow_message, files_overflowed
 
 logger = logging.getLogger(__name__)

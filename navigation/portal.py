@@ -46,18 +46,22 @@ from navigation.models import Case, CaseEventKind, CaseStatus, PortalSignInReque
 from navigation.review import case_missing_records_refresh
 from navigation.services import case_event_record, case_transition
 from records import tus
-from records.audit import audit_record
 from records.emails import CanonicalEmailFormField, email_canonical_or_none
 from records.models import AuditEvent, Document, DocumentCategory, Patient
-from records.quotas import client_bytes_spent, counts_client_bytes
-from records.resumable_services import UploadOwner
-from records.services import (
+from records.services.audit import audit_record
+from records.services.documents import (
     DocumentUnavailable,
     clean_original_name,
     document_add_to_patient,
     document_download_response,
 )
-from records.uploads import files_overflow_message, files_overflowed
+from records.services.resumable import UploadOwner
+from records.uploads import (
+    client_bytes_spent,
+    counts_client_bytes,
+    files_overflow_message,
+    files_overflowed,
+)
 from records.validation import FileRefused
 
 logger = logging.getLogger(__name__)

@@ -21,9 +21,9 @@ from navigation.models import Case, RecordsRequest
 from navigation.privacy import ERASE_PERMISSION, case_erase
 from navigation.selectors import case_audit_trail
 from navigation.summary import summary_build
-from records.audit import audit_record
 from records.models import AuditEvent, Document
-from records.services import DocumentUnavailable, document_download_response
+from records.services.audit import audit_record
+from records.services.documents import DocumentUnavailable, document_download_response
 
 
 def audit(request: HttpRequest, *, action: str, case: Case, target: str) -> None:

@@ -1,7 +1,8 @@
 """The intake forms: who to reach, the clinical profile, consent.
 
 Every clinical question has an explicit "I don't know", and the cleaned data of each form
-is ready for `records.services.patient_submit` (None / "" where the answer is unknown).
+is ready for `records.services.patients.patient_submit` (None / "" where the answer is
+unknown).
 Forms carry a crispy `helper` without a <form> tag so one page can hold all three.
 """
 

@@ -220,7 +220,7 @@ class UploadDraft(models.Model):
     # SHA-256 of the latest "continue later" link's token; emptied when the link is used.
     resume_token_hash = models.CharField(max_length=64, blank=True, db_index=True)
     # A "continue later" link was mailed: kept as long as the link lasts, not the day an
-    # abandoned draft gets (services.drafts_expire).
+    # abandoned draft gets (records.services.drafts.drafts_expire).
     kept_for_later = models.BooleanField(default=False)
 
     def __str__(self) -> str:

@@ -3,7 +3,7 @@
 from typing import Any
 
 from django.conf import settings
-from django.http import HttpRequest
+from django.db.models import Sum
 from django.urls import reverse
 
 from records.models import Document, DocumentCategory, UploadDraft
@@ -48,7 +48,9 @@ def upload_fields_context(*, draft: UploadDraft | None) -> dict[str, Any]:
     }
 
 
-def upload_fields_context_for_request(request: HttpRequest) -> dict[str, Any]:
-    from records.services import draft_for_request
-
-    return upload_fields_context(draft=draft_for_request(request, create=False))
+def drafts_bytes() -> int:
+    """What all drafts not yet submitted hold in private storage."""
+    total = Document.objects.filter(patient__isnull=True, draft__isnull=False).aggregate(
+        size=Sum("size")
+    )["size"]
+    return total or 0

@@ -1,12 +1,14 @@
-"""Celery tasks: thin, keyed by primary key, safe to run twice."""
+"""Celery tasks: thin, keyed by primary key, safe to run twice; each calls one service."""
 
 from celery import shared_task
 
 from cancerfax.tasking import ResilientTask
-from records.resumable_services import resumable_uploads_expire
-from records.scanning import document_scan, documents_rescan_pending
-from records.services import drafts_expire
-from records.uploads import upload_temp_cleanup
+from records.services.audit import audit_chain_anchor
+from records.services.drafts import drafts_expire
+from records.services.integrity import stored_files_verify
+from records.services.resumable import resumable_uploads_expire
+from records.services.scanning import document_scan, documents_rescan_pending
+from records.services.uploads import upload_temp_cleanup
 
 
 @shared_task(name="records.scan_document", base=ResilientTask, ignore_result=True)
@@ -40,6 +42,14 @@ def clean_upload_temp() -> None:
 @shared_task(name="records.anchor_audit_chain", ignore_result=True)
 def anchor_audit_chain() -> None:
     """For beat, daily: write the audit chain's head outside the database."""
-    from records.audit import audit_chain_anchor
-
     audit_chain_anchor()
+
+
+# A daily sweep over every stored file may take longer than the broker's visibility
+# timeout: it is acknowledged on receipt (so Redis never hands it to a second worker while it
+# runs) and given an hour; if its worker dies, tomorrow's run is the retry.
+@shared_task(
+    name="records.verify_stored_files", acks_late=False, soft_time_limit=3500, time_limit=3600
+)
+def verify_stored_files() -> int:
+    return len(stored_files_verify())

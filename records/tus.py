@@ -1,7 +1,7 @@
 """The tus 1.0 resumable upload protocol (https://tus.io/protocols/resumable-upload) in
-Django views: the HTTP half of resumable uploads (records/resumable_services.py is the other).
+Django views: the HTTP half of resumable uploads (records/services/resumable.py is the other).
 
-Used by the intake's upload endpoint (records/views.py) and the portal's
+Used by the intake's upload endpoint (records/views/public.py) and the portal's
 (navigation/portal.py); each resolves who is asking (`UploadOwner`) and hands the request
 here. The core protocol with the creation, expiration and termination extensions:
 
@@ -42,7 +42,7 @@ from django.utils.translation import gettext as _
 
 from records.filenames import display_name
 from records.models import Document, ResumableUpload
-from records.resumable_services import (
+from records.services.resumable import (
     OffsetMismatch,
     PartialBusy,
     PartialLost,

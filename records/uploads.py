@@ -11,7 +11,6 @@ import hashlib
 import logging
 import os
 import tempfile
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,12 +22,17 @@ from django.http import HttpRequest
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 
-from records.quotas import client_bytes_message, client_bytes_spent, counts_client_bytes
+from cancerfax.security import rate_limited
+from records.models import Document, UploadDraft
 
 logger = logging.getLogger(__name__)
 DRAFT_SESSION_KEY = "records_upload_draft"
 # Set on the request when it carried more files than Django parses (see new_file).
 FILES_OVERFLOW_ATTR = "records_files_overflow"
+# Each client address may send this many bytes an hour (UPLOAD_CLIENT_BYTES_PER_HOUR),
+# counted by the site's one rate limiter while each file streams.
+CLIENT_BYTES_SCOPE = "upload-bytes"
+CLIENT_BYTES_PERIOD = 3600
 
 
 def files_overflowed(request: HttpRequest) -> bool:
@@ -54,8 +58,6 @@ class UploadBudget:
 
 def upload_budget(request: HttpRequest | None) -> UploadBudget:
     """The submission limits minus what this browser's draft already holds."""
-    from records.models import Document, UploadDraft
-
     files_left = settings.UPLOAD_MAX_FILES
     bytes_left = settings.UPLOAD_MAX_SUBMISSION_BYTES
     session = getattr(request, "session", None)
@@ -87,6 +89,34 @@ def submission_too_large_message() -> str:
     }
 
 
+def counts_client_bytes(request: HttpRequest | None) -> bool:
+    """Staff uploading for a patient are not limited; everyone else is, by address."""
+    if request is None:
+        return False
+    user = getattr(request, "user", None)
+    return not (user is not None and user.is_authenticated and user.is_staff)
+
+
+def client_bytes_spent(request: HttpRequest, *, adding: int) -> bool:
+    """Count `adding` bytes against this client's hourly budget; True once it is spent
+    (`adding=0` only asks)."""
+    return rate_limited(
+        request,
+        scope=CLIENT_BYTES_SCOPE,
+        limit=settings.UPLOAD_CLIENT_BYTES_PER_HOUR,
+        period=CLIENT_BYTES_PERIOD,
+        cost=adding,
+    )
+
+
+def client_bytes_message() -> str:
+    return _(
+        "You have sent a lot of data from this connection in the last hour, so we can't "
+        "take more right now. Please try again in an hour; your answers and the files "
+        "already received are kept."
+    )
+
+
 TEMP_PREFIX = "cfx-upload-"
 
 
@@ -96,7 +126,8 @@ class StreamedUpload(TemporaryUploadedFile):
     Named `cfx-upload-<pid>-…` in FILE_UPLOAD_TEMP_DIR: when a web worker dies mid-upload
     (killed, timed out) nothing of Python runs to delete it, so gunicorn's master removes
     that worker's files (gunicorn.conf.py) and `upload_temp_cleanup` removes any left
-    longer than the longest upload."""
+    longer than the longest upload
+    (`records.services.uploads`)."""
 
     sha256: str = ""
     refused: str = ""
@@ -112,26 +143,6 @@ class StreamedUpload(TemporaryUploadedFile):
 
 def upload_temp_dir() -> Path:
     return Path(settings.FILE_UPLOAD_TEMP_DIR or tempfile.gettempdir())
-
-
-def upload_temp_cleanup(*, pid: int | None = None, now: float | None = None) -> int:
-    """Delete upload temp files left behind: those of the dead web worker `pid`, or, without
-    it, any older than UPLOAD_TEMP_MAX_AGE (longer than the longest upload can last).
-    Returns how many were deleted."""
-    now = time.time() if now is None else now
-    pattern = f"{TEMP_PREFIX}{pid}-*" if pid is not None else f"{TEMP_PREFIX}*"
-    removed = 0
-    for path in upload_temp_dir().glob(pattern):
-        try:
-            if pid is None and now - path.stat().st_mtime < settings.UPLOAD_TEMP_MAX_AGE:
-                continue
-            path.unlink()
-            removed += 1
-        except FileNotFoundError:  # its request finished meanwhile
-            continue
-    if removed:
-        logger.info("removed %s upload temporary files left behind", removed)
-    return removed
 
 
 class StreamingUploadHandler(FileUploadHandler):

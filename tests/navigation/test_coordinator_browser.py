@@ -18,7 +18,7 @@ from navigation.models import RecordsRequest
 from navigation.portal import portal_link_issue
 from navigation.services import case_open
 from records.consent import CONSENT_VERSION
-from records.services import patient_submit
+from records.services.patients import patient_submit
 from tests.conftest import STAFF_PASSWORD
 from tests.navigation.factories import make_document
 from tests.navigation.test_intake import pdf_bytes

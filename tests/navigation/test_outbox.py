@@ -18,7 +18,7 @@ from navigation.models import Case, Outbox, ReviewTask
 from navigation.services import OUTBOX_LEASE, case_open, outbox_publish, outbox_sweep
 from navigation.tasks import open_case_review
 from records.consent import CONSENT_VERSION
-from records.services import patient_submit
+from records.services.patients import patient_submit
 from tests.conftest import wait_for
 from tests.navigation.factories import make_patient
 

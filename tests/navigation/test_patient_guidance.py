@@ -7,8 +7,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from cancerfax.roles import COORDINATORS
-from records.audit import audit_record
 from records.models import AuditEvent
+from records.services.audit import audit_record
 from tests.navigation.test_intake import pdf_bytes, upload, valid_answers
 from tests.navigation.test_portal_signin import make_case, sign_in
 

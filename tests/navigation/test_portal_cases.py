@@ -10,8 +10,8 @@ from django.utils import timezone
 
 from navigation.models import CaseEvent, CaseStatus, RecordsRequest
 from navigation.portal import PATIENT_LABEL
-from records.audit import audit_record
 from records.models import AuditEvent, Consent, Document, DocumentCategory, ScanStatus
+from records.services.audit import audit_record
 from tests.navigation.test_portal_signin import make_case, sign_in
 
 pytestmark = pytest.mark.django_db

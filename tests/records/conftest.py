@@ -5,7 +5,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from records.models import Patient
-from records.services import patient_submit
+from records.services.patients import patient_submit
 
 
 @pytest.fixture(autouse=True)

@@ -3,9 +3,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 
-from records.audit import audit_record
 from records.models import AuditEvent, Document, ScanStatus
-from records.services import document_add_to_patient
+from records.services.audit import audit_record
+from records.services.documents import document_add_to_patient
 from tests.conftest import staff_client
 
 from .files import pdf_bytes

@@ -2,8 +2,9 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import DatabaseError, connection, transaction
 
-from records.audit import GENESIS_HASH, audit_chain_verify, audit_record
+from records.audit import GENESIS_HASH, audit_chain_verify
 from records.models import AuditEvent, AuditTrailIsAppendOnly
+from records.services.audit import audit_record
 
 
 def record(patient, user=None, action=AuditEvent.Action.VIEW_RECORDS, target="case:1"):

@@ -6,7 +6,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from records.models import AuditEvent, Document, ScanStatus
-from records.services import document_add_to_patient
+from records.services.documents import document_add_to_patient
 
 from .files import pdf_bytes
 

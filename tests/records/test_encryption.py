@@ -15,9 +15,9 @@ from django.urls import reverse
 
 from records import encryption
 from records.encryption import HEADER_SIZE, TAG, DecryptingReader, StoredFileCorrupt
-from records.integrity import stored_files_verify
 from records.models import Document, ScanStatus
-from records.services import document_add_to_patient
+from records.services.documents import document_add_to_patient
+from records.services.integrity import stored_files_verify
 from records.storage import document_file_open
 from tests.foundation.test_settings import PROD_ENV, _manage
 

@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from records.models import Document, ResumableUpload, UploadDraft
-from records.resumable_services import (
+from records.services.resumable import (
     PARTIAL_PREFIX,
     resumable_upload_append,
     resumable_uploads_expire,
@@ -110,7 +110,7 @@ def test_a_file_sent_in_pieces_becomes_a_document_of_this_browsers_draft(client,
 
 def test_the_hash_is_right_when_pieces_reach_different_processes(client, db, monkeypatch):
     """A web process keeps the running hash; another process computes it at the end."""
-    from records import resumable_services
+    from records.services import resumable as resumable_services
 
     data = large_dicom()
     url = create(client, data)["Location"]

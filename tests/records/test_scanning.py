@@ -8,18 +8,14 @@ import pytest
 from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from records.clamd import ScannerUnavailable, clamd_scan
 from records.models import Document, ScanStatus
-from records.scanning import (
-    ScannerUnavailable,
-    clamd_scan,
-    document_scan,
-    documents_rescan_pending,
-)
-from records.services import (
+from records.services.documents import (
     DocumentUnavailable,
     document_add_to_patient,
     document_download_response,
 )
+from records.services.scanning import document_scan, documents_rescan_pending
 from tests.conftest import wait_for
 
 from .conftest import stored_files
@@ -138,7 +134,7 @@ def test_pending_files_are_scanned_again_when_clamd_is_back(
 
 def test_a_live_worker_scans_after_commit(settings, clamd_address, live_worker, transactional_db):
     from records.models import Patient
-    from records.services import patient_submit
+    from records.services.patients import patient_submit
 
     settings.CLAMD_ADDRESS = clamd_address
     # The worker reads and deletes the bytes: both sides must use the worker's storage,

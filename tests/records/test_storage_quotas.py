@@ -9,7 +9,7 @@ from django.core import mail
 from django.test import Client
 
 from records.models import Document, UploadDraft
-from records.services import drafts_expire
+from records.services.drafts import drafts_expire
 
 from .conftest import post_upload, stored_files
 from .files import image_bytes, pdf_bytes
@@ -109,7 +109,7 @@ def test_a_draft_nobody_submits_is_removed_with_its_files_after_a_day(
 
 
 def test_a_draft_its_patient_chose_to_continue_later_outlives_the_day(settings):
-    from records.services import draft_resume_link_issue
+    from records.services.drafts import draft_resume_link_issue
 
     start = datetime.datetime(2026, 3, 1, 9, 0, tzinfo=datetime.UTC)
     with time_machine.travel(start, tick=False):

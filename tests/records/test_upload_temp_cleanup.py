@@ -8,7 +8,8 @@ from types import SimpleNamespace
 
 import pytest
 
-from records.uploads import StreamedUpload, upload_temp_cleanup
+from records.services.uploads import upload_temp_cleanup
+from records.uploads import StreamedUpload
 
 
 @pytest.fixture

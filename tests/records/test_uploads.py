@@ -7,15 +7,11 @@ from django.test import Client, RequestFactory
 from django.urls import reverse
 
 from records.consent import CONSENT_VERSION, consent_text_sha256
+from records.draft_session import draft_add_files
 from records.models import Consent, Document, Patient, UploadDraft
-from records.services import (
-    DRAFT_SESSION_KEY,
-    clean_original_name,
-    document_add_to_patient,
-    draft_add_files,
-    patient_submit,
-)
-from records.uploads import StreamingUploadHandler
+from records.services.documents import clean_original_name, document_add_to_patient
+from records.services.patients import patient_submit
+from records.uploads import DRAFT_SESSION_KEY, StreamingUploadHandler
 from records.validation import FileRefused
 
 from .conftest import CONTACT, post_upload, stored_files
@@ -224,7 +220,7 @@ def test_files_chosen_together_land_in_one_draft(client, db):
         request = Factory().post("/submit/uploads/")
         request.session = client.session.__class__(session.session_key)
         requests.append(request)
-    from records.services import draft_for_request
+    from records.draft_session import draft_for_request
 
     drafts = {draft_for_request(r, create=True).pk for r in requests}
     assert len(drafts) == 1
@@ -235,7 +231,7 @@ def test_drafts_nobody_submitted_expire_with_their_files(
 ):
     import time_machine
 
-    from records.services import drafts_expire
+    from records.services.drafts import drafts_expire
 
     with time_machine.travel("2026-01-01"):
         post_upload(client, "a.pdf", pdf_bytes(), "pathology")

@@ -14,14 +14,9 @@ from django.core import mail
 from django.core.management import CommandError, call_command
 from django.db import DatabaseError, connection, transaction
 
-from records.audit import (
-    GENESIS_HASH,
-    audit_anchors_read,
-    audit_chain_anchor,
-    audit_chain_verify,
-    audit_record,
-)
+from records.audit import GENESIS_HASH, audit_anchors_read, audit_chain_verify
 from records.models import AuditEvent
+from records.services.audit import audit_chain_anchor, audit_record
 from tests.conftest import service_missing
 from tests.navigation.factories import make_case
 

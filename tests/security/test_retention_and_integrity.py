@@ -10,9 +10,9 @@ from django.utils import timezone
 
 from navigation.models import Case, CaseEvent, CaseStatus
 from navigation.privacy import cases_purge_expired
-from records.audit import audit_record
-from records.integrity import stored_files_verify
 from records.models import AuditEvent, AuditTrailIsAppendOnly
+from records.services.audit import audit_record
+from records.services.integrity import stored_files_verify
 from tests.navigation.factories import make_case, make_document
 
 

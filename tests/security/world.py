@@ -23,8 +23,8 @@ from navigation.models import (
     RecordsRequest,
     ReviewTask,
 )
-from records.audit import audit_record
 from records.models import AuditEvent, Consent, Document, Patient
+from records.services.audit import audit_record
 from tests.conftest import staff_client
 from tests.navigation.factories import make_case, make_document
 

@@ -22,7 +22,8 @@ from navigation.models import Case
 from navigation.review import case_review_open
 from navigation.services import case_open
 from records.consent import CONSENT_VERSION
-from records.services import document_add_to_patient, patient_submit
+from records.services.documents import document_add_to_patient
+from records.services.patients import patient_submit
 
 # Every example is marked as one: the name says so, the address cannot receive mail
 # (.invalid is reserved), and the reference starts with CF-EXAMPLE.

@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand
 
-from records.resumable_services import resumable_uploads_expire
-from records.uploads import upload_temp_cleanup
+from records.services.resumable import resumable_uploads_expire
+from records.services.uploads import upload_temp_cleanup
 
 
 class Command(BaseCommand):

@@ -42,10 +42,12 @@ from records.models import (
     UploadDraft,
 )
 from records.partials import PartialBusy, PartialFile, PartialLost
-from records.quotas import client_bytes_message, drafts_full, drafts_full_message
-from records.services import document_add_to_patient, draft_file_add
+from records.services.documents import document_add_to_patient
+from records.services.drafts import draft_file_add
+from records.services.quotas import drafts_full, drafts_full_message
 from records.uploads import (
     StreamedUpload,
+    client_bytes_message,
     file_too_large_message,
     submission_too_large_message,
     too_many_files_message,

@@ -1,16 +1,15 @@
 """Periodic re-check of stored files against the SHA-256 taken at upload.
 
-Downloads check the hash every time (records.services.document_download_response); this
-sweep finds a changed or missing file before anyone asks for it, and tells the coordinators.
+Downloads check the hash every time (`records.services.documents.document_download_response`);
+this sweep finds a changed or missing file before anyone asks for it, and tells the
+coordinators.
 """
 
 import hashlib
 import logging
 
-from celery import shared_task
-
 from records.models import Document, ScanStatus
-from records.scanning import coordinators_alert
+from records.services.alerts import coordinators_alert
 from records.storage import DocumentKeyError, StoredFileCorrupt, document_file_open
 
 logger = logging.getLogger(__name__)
@@ -52,13 +51,3 @@ def stored_files_verify() -> list[int]:
             ),
         )
     return failed
-
-
-# A daily sweep over every stored file may take longer than the broker's visibility
-# timeout: it is acknowledged on receipt (so Redis never hands it to a second worker while it
-# runs) and given an hour; if its worker dies, tomorrow's run is the retry.
-@shared_task(
-    name="records.verify_stored_files", acks_late=False, soft_time_limit=3500, time_limit=3600
-)
-def verify_stored_files() -> int:
-    return len(stored_files_verify())

@@ -1,36 +1,29 @@
-"""The upload endpoints of the intake page and the audited download for staff."""
+"""The intake page's upload endpoints: one file into this browser's draft, or out of it."""
 
 import uuid
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied
 from django.http import (
     HttpRequest,
     HttpResponse,
     HttpResponseRedirect,
     JsonResponse,
 )
-from django.shortcuts import get_object_or_404
 from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from cancerfax.security import rate_limited
 from records import tus
+from records.draft_session import draft_for_request
+from records.filenames import display_name
 from records.forms import DocumentUploadForm
 from records.models import Document
-from records.quotas import client_bytes_spent, counts_client_bytes
-from records.resumable_services import UploadOwner
-from records.services import (
-    DocumentUnavailable,
-    clean_original_name,
-    document_download_response,
-    draft_document_delete,
-    draft_file_add,
-    draft_for_request,
-)
+from records.services.drafts import draft_document_delete, draft_file_add
+from records.services.resumable import UploadOwner
+from records.uploads import client_bytes_spent, counts_client_bytes
 from records.validation import FileRefused
 
 
@@ -69,7 +62,7 @@ def upload_create(request: HttpRequest) -> JsonResponse:
         )
     except FileRefused as refused:
         return JsonResponse(
-            {"error": refused.reason, "name": clean_original_name(upload.name)}, status=400
+            {"error": refused.reason, "name": display_name(upload.name)}, status=400
         )
     if document.duplicate:
         # The same bytes are already in this submission: recognised, not stored again.
@@ -141,23 +134,3 @@ def upload_delete(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
 
 def _wants_json(request: HttpRequest) -> bool:
     return "application/json" in request.headers.get("Accept", "")
-
-
-@never_cache
-@require_GET
-def document_download(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
-    """Staff download (mounted inside the two-factor admin): permission, then audit."""
-    if not (request.user.is_active and request.user.is_staff) or not request.user.has_perm(
-        "records.view_document"
-    ):
-        raise PermissionDenied
-    document = get_object_or_404(Document.objects.select_related("patient"), public_id=public_id)
-    try:
-        return document_download_response(
-            document=document,
-            request=request,
-            actor=request.user,
-            actor_label=request.user.get_username(),
-        )
-    except DocumentUnavailable as unavailable:
-        return unavailable.as_response()

@@ -2,10 +2,12 @@
 
 Three limits, so that nobody can fill the disk with drafts they never submit:
 - a byte budget per client address (`UPLOAD_CLIENT_BYTES_PER_HOUR`), counted by the site's
-  one rate limiter while each file streams, so a large file stops within a chunk;
+  one rate limiter while each file streams, so a large file stops within a chunk
+  (`records.uploads`);
 - a quota on what all unsubmitted drafts hold together (`UPLOAD_DRAFTS_MAX_BYTES`): when it
   is reached, new files into drafts are refused and the coordinators are told, once;
-- drafts nobody submits are removed after `UPLOAD_DRAFT_MAX_AGE_HOURS` (services.drafts_expire).
+- drafts nobody submits are removed after `UPLOAD_DRAFT_MAX_AGE_HOURS`
+  (`records.services.drafts`).
 """
 
 import logging
@@ -13,57 +15,15 @@ import logging
 from django.conf import settings
 from django.core.cache import cache
 from django.core.mail import send_mail
-from django.db.models import Sum
-from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
 from cancerfax.roles import coordinator_addresses
-from cancerfax.security import rate_limited
+from records.selectors import drafts_bytes
 
 logger = logging.getLogger(__name__)
 
-CLIENT_BYTES_SCOPE = "upload-bytes"
-CLIENT_BYTES_PERIOD = 3600
 DRAFTS_FULL_ALERTED = "records:drafts-quota-alerted"
 DRAFTS_FULL_ALERT_EVERY = 24 * 3600
-
-
-def counts_client_bytes(request: HttpRequest | None) -> bool:
-    """Staff uploading for a patient are not limited; everyone else is, by address."""
-    if request is None:
-        return False
-    user = getattr(request, "user", None)
-    return not (user is not None and user.is_authenticated and user.is_staff)
-
-
-def client_bytes_spent(request: HttpRequest, *, adding: int) -> bool:
-    """Count `adding` bytes against this client's hourly budget; True once it is spent
-    (`adding=0` only asks)."""
-    return rate_limited(
-        request,
-        scope=CLIENT_BYTES_SCOPE,
-        limit=settings.UPLOAD_CLIENT_BYTES_PER_HOUR,
-        period=CLIENT_BYTES_PERIOD,
-        cost=adding,
-    )
-
-
-def client_bytes_message() -> str:
-    return _(
-        "You have sent a lot of data from this connection in the last hour, so we can't "
-        "take more right now. Please try again in an hour; your answers and the files "
-        "already received are kept."
-    )
-
-
-def drafts_bytes() -> int:
-    """What all drafts not yet submitted hold in private storage."""
-    from records.models import Document
-
-    total = Document.objects.filter(patient__isnull=True, draft__isnull=False).aggregate(
-        size=Sum("size")
-    )["size"]
-    return total or 0
 
 
 def drafts_full(*, adding: int) -> bool:

@@ -1,0 +1,62 @@
+"""What the records admin pages share: every page of patient data they show is audited, and
+files leave only through the audited download view."""
+
+from collections.abc import Callable
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from records.models import AuditEvent, Document, Patient
+from records.services.audit import audit_list_record, audit_record
+
+
+def download_link(document: Document) -> str:
+    if not document.is_downloadable or document.patient_id is None:
+        return "—"
+    url = reverse("admin:records_document_download", args=[document.public_id])
+    return format_html('<a href="{}">{}</a>', url, _("Download"))
+
+
+def shown(request: HttpRequest, response: HttpResponse, key: str):
+    """The object an admin page actually showed: a 200 answer to a read, else None.
+
+    Taken from the response's context, so a 403, a 404 or a redirect is never audited and
+    the row is not read a second time. A POST answered with the page again (a form with
+    errors) shows the record as much as a GET does."""
+    if response.status_code != 200:
+        return None
+    return getattr(response, "context_data", {}).get(key)
+
+
+def audit_list(
+    request: HttpRequest,
+    response: HttpResponse,
+    *,
+    patient_of: Callable[[Any], Patient | None],
+    target: str,
+) -> None:
+    """One audit row for a list page of patient data as it was rendered: its query (search
+    terms as digests) and every patient on the page, even none (a search that finds nobody
+    still tells whether someone is on file)."""
+    changelist = getattr(response, "context_data", {}).get("cl")
+    if response.status_code != 200 or changelist is None:
+        return
+    audit_list_record(
+        request=request,
+        patients=[patient_of(row) for row in changelist.result_list],
+        target=target,
+    )
+
+
+def audit_view(request: HttpRequest, *, patient: Patient, target: str) -> None:
+    audit_record(
+        actor=request.user,
+        actor_label=request.user.get_username(),
+        action=AuditEvent.Action.VIEW_RECORDS,
+        patient=patient,
+        target=target,
+        request=request,
+    )

@@ -1,0 +1,177 @@
+"""Appending to the audit trail, and anchoring its head outside the database.
+
+The chain itself (hashes, verification) is `records.audit`.
+"""
+
+import json
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from pathlib import Path
+from uuid import UUID
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import FieldDoesNotExist
+from django.core.mail import send_mail
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Model
+from django.http import HttpRequest
+from django.utils import timezone
+
+from cancerfax.security import client_ip
+from records.audit import (
+    GENESIS_HASH,
+    audit_anchor_mac,
+    audit_anchor_path,
+    audit_event_hash,
+    audit_query,
+)
+from records.models import AuditEvent, Patient
+
+# Arbitrary constant naming the audit chain's lock among PostgreSQL advisory locks.
+_ADVISORY_LOCK_KEY = 0x5245_4344_4155_4454 & 0x7FFF_FFFF_FFFF_FFFF
+
+
+def audit_record(
+    *,
+    actor: AbstractBaseUser | None,
+    actor_label: str,
+    action: str,
+    patient: Patient | None = None,
+    patients: Iterable[Patient | UUID | str] = (),
+    query: str = "",
+    target: str = "",
+    request: HttpRequest | None = None,
+) -> AuditEvent:
+    """Append one audit event to the chain and return it.
+
+    One patient's record: `patient`. A list: `patients` (those shown, possibly none) and
+    its `query` (see `audit_query`).
+    """
+    shown = " ".join(sorted({str(p.public_id if isinstance(p, Patient) else p) for p in patients}))
+    for _attempt in range(5):
+        try:
+            return _append(
+                actor=actor,
+                actor_label=actor_label,
+                action=action,
+                patient_ref=patient.public_id if patient is not None else None,
+                patients_shown=shown,
+                query=query,
+                target=target,
+                ip_address=client_ip(request) if request is not None else None,
+            )
+        except IntegrityError:
+            # Another writer appended after the same row first (only possible where the
+            # database has no advisory lock); read the new last row and try again.
+            continue
+    raise RuntimeError("could not append to the audit chain")
+
+
+def audit_list_record(
+    *, request: HttpRequest, patients: Iterable[Patient | UUID | str], target: str
+) -> AuditEvent:
+    """One row for a list of patient data a staff member was shown (a changelist page, an
+    autocomplete answer): the request's query, search terms as digests, and who was on it."""
+    return audit_record(
+        actor=request.user,
+        actor_label=request.user.get_username(),
+        action=AuditEvent.Action.VIEW_LIST,
+        patients=[patient for patient in patients if patient is not None],
+        query=audit_query(request),
+        target=target,
+        request=request,
+    )
+
+
+def _patient_path(model: type[Model]) -> str | None:
+    """The lookup from a row of `model` to its patient's public id; None if it has none."""
+    if model is Patient:
+        return "public_id"
+    try:
+        patient = model._meta.get_field("patient")
+    except FieldDoesNotExist:
+        return None
+    return "patient__public_id" if patient.related_model is Patient else None
+
+
+def audit_autocomplete_answer(
+    sender, *, request: HttpRequest, model: type[Model], to_field: str, ids: list, **kwargs
+) -> None:
+    """Receiver of the admin's `autocomplete_answered`: an answer that offered patients (or
+    rows that belong to one) maps what was typed, an email for instance, to people. It is
+    audited as a list: its query and the patients it named."""
+    path = _patient_path(model)
+    if path is None:
+        return
+    refs = model.objects.filter(**{f"{to_field}__in": ids}).values_list(path, flat=True)
+    audit_list_record(
+        request=request, patients=refs, target=f"autocomplete {model._meta.label_lower}"
+    )
+
+
+@transaction.atomic
+def _append(
+    *,
+    actor: AbstractBaseUser | None,
+    actor_label: str,
+    action: str,
+    patient_ref: UUID | None,
+    patients_shown: str,
+    query: str,
+    target: str,
+    ip_address: str | None,
+) -> AuditEvent:
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_ADVISORY_LOCK_KEY])
+    last = AuditEvent.objects.order_by("-pk").only("hash", "at").first()
+    prev_hash = last.hash if last else GENESIS_HASH
+    at = timezone.now()
+    if last and at < last.at:
+        at = last.at  # a clock step back must not reorder the trail
+    actor_id = actor.pk if actor is not None and actor.is_authenticated else None
+    event = AuditEvent(
+        at=at,
+        actor_id=actor_id,
+        actor_label=actor_label[:150],
+        action=action,
+        patient_ref=patient_ref,
+        patients_shown=patients_shown,
+        query=query[:300],
+        target=target[:100],
+        ip_address=ip_address,
+        prev_hash=prev_hash,
+    )
+    event.hash = audit_event_hash(event)
+    event.save()
+    return event
+
+
+def audit_chain_anchor(*, path: Path | None = None, now: datetime | None = None) -> dict | None:
+    """Append the chain's head (last id, its hash, the count) to the anchor file, and mail it
+    to `AUDIT_ANCHOR_EMAILS` if set. None when the trail is empty."""
+    head = AuditEvent.objects.order_by("-pk").only("pk", "hash").first()
+    if head is None:
+        return None
+    now = now or timezone.now()
+    payload = {
+        "at": now.astimezone(UTC).isoformat(timespec="seconds"),
+        "event_id": head.pk,
+        "hash": head.hash,
+        "count": AuditEvent.objects.count(),
+    }
+    line = json.dumps({**payload, "mac": audit_anchor_mac(payload)}, sort_keys=True)
+    target = audit_anchor_path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    # Opened for appending only: an anchor already written is never rewritten from here.
+    with target.open("a", encoding="ascii") as handle:
+        handle.write(line + "\n")
+    if settings.AUDIT_ANCHOR_EMAILS:
+        send_mail(
+            f"Audit chain anchor {payload['at'][:10]}",
+            f"Keep this line; verify_audit_chain checks the trail against it.\n\n{line}\n",
+            None,
+            list(settings.AUDIT_ANCHOR_EMAILS),
+        )
+    return payload

@@ -1,0 +1,1 @@
+"""The records views: `public` (the intake page's upload endpoints), `staff` (downloads)."""

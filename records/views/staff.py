@@ -1,0 +1,32 @@
+"""The audited download of a patient's document, for staff."""
+
+import uuid
+
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from records.models import Document
+from records.services.documents import DocumentUnavailable, document_download_response
+
+
+@never_cache
+@require_GET
+def document_download(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    """Staff download (mounted inside the two-factor admin): permission, then audit."""
+    if not (request.user.is_active and request.user.is_staff) or not request.user.has_perm(
+        "records.view_document"
+    ):
+        raise PermissionDenied
+    document = get_object_or_404(Document.objects.select_related("patient"), public_id=public_id)
+    try:
+        return document_download_response(
+            document=document,
+            request=request,
+            actor=request.user,
+            actor_label=request.user.get_username(),
+        )
+    except DocumentUnavailable as unavailable:
+        return unavailable.as_response()
