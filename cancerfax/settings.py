@@ -324,6 +324,15 @@ UPLOAD_DRAFT_MAX_AGE_HOURS = env_int("UPLOAD_DRAFT_MAX_AGE_HOURS", 24)
 # for its next piece (renewed by each piece) before its bytes are removed.
 UPLOAD_RESUMABLE_MAX_PATCH_BYTES = env_int("UPLOAD_RESUMABLE_MAX_PATCH_BYTES", 16 * 1024 * 1024)
 UPLOAD_RESUMABLE_LIFETIME = env_int("UPLOAD_RESUMABLE_LIFETIME", 24 * 3600)
+# A ZIP of DICOM images (an imaging CD) is opened only within these limits, so that an
+# archive bomb is refused before it is unpacked: at most this many entries; this many bytes
+# unpacked in all, and never more than RATIO times the archive's size (overall and per
+# entry); entry paths at most DEPTH folders deep (a CD nests five or six) and PATH bytes long.
+UPLOAD_ZIP_MAX_ENTRIES = env_int("UPLOAD_ZIP_MAX_ENTRIES", 5000)
+UPLOAD_ZIP_MAX_UNCOMPRESSED_BYTES = env_int("UPLOAD_ZIP_MAX_UNCOMPRESSED_BYTES", 2 * 1024**3)
+UPLOAD_ZIP_MAX_RATIO = env_int("UPLOAD_ZIP_MAX_RATIO", 100)
+UPLOAD_ZIP_MAX_DEPTH = env_int("UPLOAD_ZIP_MAX_DEPTH", 12)
+UPLOAD_ZIP_MAX_PATH = env_int("UPLOAD_ZIP_MAX_PATH", 255)
 
 # ClamAV: "tcp://host:port" or "unix:///path/to/clamd.ctl". Production refuses to start
 # without one. Empty in development: files are marked "not scanned (no scanner in

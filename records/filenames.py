@@ -42,6 +42,15 @@ _LOOKALIKES = {
 _UNSAFE = re.compile(r'[<>:"/\\|?*]+')
 _WINDOWS_DEVICES = re.compile(r"^(con|prn|aux|nul|com[0-9]|lpt[0-9]|conin\$|conout\$)$", re.I)
 
+# How each kind of file is named to patients.
+KIND_NAMES = {
+    "pdf": "PDF",
+    "jpeg": "JPEG",
+    "png": "PNG",
+    "tiff": "TIFF",
+    "dicom": "DICOM",
+    "zip": "ZIP of DICOM images",
+}
 CANONICAL_EXTENSION = {
     "pdf": ".pdf",
     "jpeg": ".jpg",
@@ -198,8 +207,6 @@ def name_problem(name: str, kind: str | None) -> str:
     if kind is None or not ext or ext in ACCEPTED_EXTENSIONS[kind]:
         return ""
     if ext in _KNOWN_EXTENSIONS:
-        from records.validation import KIND_NAMES
-
         return _(
             "The file is called “%(name)s” but it is really a %(kind)s. Please check you "
             "chose the right file, or send it under a name that ends in “%(canonical)s”."

@@ -6,8 +6,9 @@ from django.conf import settings
 from django.db.models import Sum
 from django.urls import reverse
 
+from records.filenames import KIND_NAMES
 from records.models import Document, DocumentCategory, UploadDraft
-from records.validation import ALLOWED_KINDS, KIND_NAMES
+from records.validation import ALLOWED_KINDS
 
 _ACCEPT = {
     "pdf": ".pdf,application/pdf",

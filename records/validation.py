@@ -21,7 +21,7 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 from PIL import Image
 
-from records.filenames import name_problem
+from records.filenames import KIND_NAMES, name_problem
 from records.models import DocumentCategory
 
 
@@ -47,14 +47,6 @@ CONTENT_TYPES = {
     TIFF: "image/tiff",
     DICOM: "application/dicom",
     ZIP: "application/zip",
-}
-KIND_NAMES = {
-    PDF: "PDF",
-    JPEG: "JPEG",
-    PNG: "PNG",
-    TIFF: "TIFF",
-    DICOM: "DICOM",
-    ZIP: "ZIP of DICOM images",
 }
 _DOCUMENTS = frozenset({PDF, JPEG, PNG, TIFF})
 ALLOWED_KINDS: dict[str, frozenset[str]] = {
@@ -115,10 +107,6 @@ PROGRAM = _(
 DAMAGED = _(
     "The file is damaged or incomplete (perhaps cut off while copying). Please send it again."
 )
-
-
-def _limit(name: str, default: int) -> int:
-    return int(getattr(settings, name, default))
 
 
 def _read_ends(fh: BinaryIO, size: int) -> tuple[bytes, bytes]:
@@ -512,9 +500,9 @@ def _check_dicom_complete(ds: pydicom.Dataset, size: int) -> None:
 
 
 def _check_zip(path: Path, kind: str, tail: bytes) -> None:
-    max_entries = _limit("UPLOAD_ZIP_MAX_ENTRIES", 5000)
-    max_total = _limit("UPLOAD_ZIP_MAX_UNCOMPRESSED_BYTES", 2 * 1024**3)
-    max_ratio = _limit("UPLOAD_ZIP_MAX_RATIO", 100)
+    max_entries = settings.UPLOAD_ZIP_MAX_ENTRIES
+    max_total = settings.UPLOAD_ZIP_MAX_UNCOMPRESSED_BYTES
+    max_ratio = settings.UPLOAD_ZIP_MAX_RATIO
     size = path.stat().st_size
     try:
         with zipfile.ZipFile(path) as zf:
@@ -555,8 +543,8 @@ def _check_zip_entry_header(info: zipfile.ZipInfo, max_ratio: int) -> None:
     # An imaging CD nests five or six folders deep (DICOM/PAT/STUDY/SERIES/IMAGE); far
     # deeper or longer paths break unpacking tools on the coordinators' machines.
     if (
-        len(parts) > _limit("UPLOAD_ZIP_MAX_DEPTH", 12)
-        or len(name.encode()) > _limit("UPLOAD_ZIP_MAX_PATH", 255)
+        len(parts) > settings.UPLOAD_ZIP_MAX_DEPTH
+        or len(name.encode()) > settings.UPLOAD_ZIP_MAX_PATH
         or any(len(part.encode()) > 128 for part in parts)
     ):
         raise FileRefused(

@@ -169,7 +169,6 @@ def test_no_modules_import_each_other_when_loaded():
     assert _cycles() == []
 
 
-@pytest.mark.xfail(strict=True, reason="records.filenames and records.validation")
 def test_no_function_local_import_hides_a_cycle():
     """Counting the imports inside functions too: a cycle held apart only by importing
     late is still two modules that need each other."""

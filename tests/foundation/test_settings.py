@@ -144,6 +144,5 @@ def test_the_entry_points_only_name_the_settings_module():
         assert reads == ['os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cancerfax.settings")']
 
 
-@pytest.mark.xfail(strict=True, reason="records/validation.py reads UPLOAD_ZIP_MAX_* itself")
 def test_settings_are_read_in_the_settings_module_only():
     assert _settings_reads_outside_the_settings_module() == []
