@@ -216,6 +216,15 @@ def clamd_address() -> str:
 
 
 @pytest.fixture(scope="session")
+def nginx_binary() -> str:
+    """Debian's nginx (the front server docker-compose runs, from deploy/nginx.conf)."""
+    found = os.environ.get("NGINX_PATH") or shutil.which("nginx") or "/usr/sbin/nginx"
+    if not os.path.exists(found):
+        service_missing("nginx is not installed (Debian package nginx)")
+    return found
+
+
+@pytest.fixture(scope="session")
 def browser():
     executable = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or ""
     if not executable or not os.path.exists(executable):

@@ -1,0 +1,1 @@
+"""The front server (nginx) in front of a real gunicorn."""
