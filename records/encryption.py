@@ -101,6 +101,15 @@ def seal_chunk(aead: AESGCM, index: int, plain: bytes, *, last: bool) -> bytes:
     return aead.encrypt(_nonce(index, last), plain, stream_header())
 
 
+def open_chunk(aead: AESGCM, index: int, sealed: bytes, *, last: bool) -> bytes:
+    """The plaintext of chunk `index` of a stored file (StoredFileCorrupt if it does not
+    authenticate), for readers that jump to a chunk (records/partials.py)."""
+    try:
+        return aead.decrypt(_nonce(index, last), sealed, stream_header())
+    except InvalidTag:
+        raise StoredFileCorrupt(f"chunk {index} does not authenticate") from None
+
+
 def encrypted_size(plain_size: int) -> int:
     chunks = max(1, -(-plain_size // CHUNK))
     return HEADER_SIZE + plain_size + chunks * TAG

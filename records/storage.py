@@ -34,13 +34,13 @@ def document_file_save(*, name: str, upload: UploadedFile) -> tuple[str, Wrapped
     that carries `sealed` (its stored form) and `wrapped` (that form's key) is stored as
     it is."""
     storage = storages["private"]
-    if not settings.DOCUMENT_ENCRYPTION:
-        return storage.save(name, upload), WrappedKey("", "")
     sealed = getattr(upload, "sealed", None)
     if sealed is not None:
         # Already in the stored form, under its own data key (a resumable upload's partial
         # file, records/partials.py): moved into storage, or copied, as it is.
         return storage.save(name, sealed), upload.wrapped
+    if not settings.DOCUMENT_ENCRYPTION:
+        return storage.save(name, upload), WrappedKey("", "")
     data_key = AESGCM.generate_key(bit_length=256)
     wrapped = wrap(data_key)
     upload.seek(0)

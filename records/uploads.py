@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 
 from cancerfax.security import rate_limited
 from records.models import Document, UploadDraft
+from records.validation import Inspectable
 
 logger = logging.getLogger(__name__)
 DRAFT_SESSION_KEY = "records_upload_draft"
@@ -139,6 +140,10 @@ class StreamedUpload(TemporaryUploadedFile):
             dir=settings.FILE_UPLOAD_TEMP_DIR,
         )
         UploadedFile.__init__(self, file, name, content_type, size, charset, content_type_extra)
+
+    def inspectable(self) -> "str | Inspectable":
+        """What the file checks read (records/validation.py): this plaintext copy."""
+        return self.temporary_file_path()
 
 
 def upload_temp_dir() -> Path:

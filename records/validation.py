@@ -3,6 +3,8 @@
 `inspect_file(path, category)` returns the kind and content type of an acceptable file or
 raises `FileRefused` with a reason a patient can read. The checks run on the temporary
 copy, before anything reaches private storage, so a refused file leaves nothing behind.
+A file that is not on disk in plain (a resumable upload, sealed as it arrived) is checked
+through an `Inspectable`: its size, and seekable streams of its plaintext.
 """
 
 import re
@@ -12,7 +14,7 @@ import warnings
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import BinaryIO
+from typing import BinaryIO, Protocol
 
 import magic
 import pikepdf
@@ -31,6 +33,22 @@ class FileRefused(Exception):
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
+
+
+class Inspectable(Protocol):
+    """A file to check that is only readable as a stream (records/partials.PlainView)."""
+
+    size: int
+
+    def open(self, mode: str = "rb") -> BinaryIO: ...
+
+
+# What the checks read: a plaintext file on disk, or an Inspectable.
+Source = Path | Inspectable
+
+
+def _size(source: Source) -> int:
+    return source.stat().st_size if isinstance(source, Path) else source.size
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,11 +135,13 @@ def _read_ends(fh: BinaryIO, size: int) -> tuple[bytes, bytes]:
     return head, tail
 
 
-def inspect_file(path: str | Path, category: str, name: str | None = None) -> Inspection:
+def inspect_file(
+    path: str | Path | Inspectable, category: str, name: str | None = None
+) -> Inspection:
     """Decide what the file at `path` is and whether `category` accepts it; with `name`
     (already through `filenames.display_name`), also whether that name fits the content."""
-    path = Path(path)
-    size = path.stat().st_size
+    path = Path(path) if isinstance(path, str | Path) else path
+    size = _size(path)
     if size == 0:
         raise FileRefused(_("The file is empty."))
     with path.open("rb") as fh:
@@ -183,12 +203,12 @@ def _kind_of(head: bytes, mime: str) -> str:
     )
 
 
-def _refuse_polyglots(path: Path, kind: str, head: bytes, tail: bytes) -> None:
+def _refuse_polyglots(path: Source, kind: str, head: bytes, tail: bytes) -> None:
     """A file that is also another format can be opened as the other one later."""
     hidden = _(
         "The file is also another kind of file hidden inside (%(what)s), so we can't accept it."
     )
-    if kind != ZIP and zipfile.is_zipfile(path):
+    if kind != ZIP and _is_zipfile(path):
         raise FileRefused(hidden % {"what": "ZIP archive"})
     if kind != PDF and b"%PDF-" in head[:1024]:
         raise FileRefused(hidden % {"what": "PDF"})
@@ -198,6 +218,11 @@ def _refuse_polyglots(path: Path, kind: str, head: bytes, tail: bytes) -> None:
         lowered = (head + tail).lower()
         if any(marker in lowered for marker in _MARKUP):
             raise FileRefused(hidden % {"what": _("web page or script code")})
+
+
+def _is_zipfile(path: Source) -> bool:
+    with path.open("rb") as fh:
+        return zipfile.is_zipfile(fh)
 
 
 # --- PDF ---------------------------------------------------------------------------------
@@ -244,7 +269,7 @@ _PDF_TRAILER = re.compile(rb"startxref[\r\n\t ]+(\d{1,15})[\r\n\t ]+%%EOF[\r\n\t
 _PDF_XREF_AT = re.compile(rb"(?:xref|\d{1,10}[\r\n\t ]+\d{1,5}[\r\n\t ]+obj)")
 
 
-def _check_pdf_trailer(path: Path, tail: bytes) -> None:
+def _check_pdf_trailer(path: Source, tail: bytes) -> None:
     """A lenient reader rebuilds a PDF whose end is missing; we want the whole file."""
     found = _PDF_TRAILER.search(tail)
     if found is None:
@@ -252,14 +277,22 @@ def _check_pdf_trailer(path: Path, tail: bytes) -> None:
     offset = int(found.group(1))
     with path.open("rb") as fh:
         fh.seek(offset)
-        if offset >= path.stat().st_size or not _PDF_XREF_AT.match(fh.read(64)):
+        if offset >= _size(path) or not _PDF_XREF_AT.match(fh.read(64)):
             raise FileRefused(DAMAGED)
 
 
-def _check_pdf(path: Path, kind: str, tail: bytes) -> None:
+def _check_pdf(path: Source, kind: str, tail: bytes) -> None:
     _check_pdf_trailer(path, tail)
+    if isinstance(path, Path):
+        _check_pdf_document(path)
+        return
+    with path.open("rb") as fh:
+        _check_pdf_document(fh)
+
+
+def _check_pdf_document(source: Path | BinaryIO) -> None:
     try:
-        pdf = pikepdf.open(path, attempt_recovery=False)
+        pdf = pikepdf.open(source, attempt_recovery=False)
     except pikepdf.PasswordError:
         raise FileRefused(
             _("This PDF is protected by a password. Please send it without one.")
@@ -355,10 +388,10 @@ _PIL_FORMATS = {JPEG: "JPEG", PNG: "PNG", TIFF: "TIFF"}
 _PNG_END = b"\x00\x00\x00\x00IEND\xaeB`\x82"
 
 
-def _check_tiff_chain(path: Path) -> None:
+def _check_tiff_chain(path: Source) -> None:
     """Follow the chain of image directories: Pillow stops quietly at a loop or at a
     directory that lies outside the file, which is a broken file (or a trap) to us."""
-    size = path.stat().st_size
+    size = _size(path)
     with path.open("rb") as fh:
         order = "<" if fh.read(2) == b"II" else ">"
         fh.seek(4)
@@ -379,7 +412,7 @@ def _check_tiff_chain(path: Path) -> None:
             (offset,) = struct.unpack(order + "I", fh.read(4))
 
 
-def _check_image(path: Path, kind: str, tail: bytes) -> None:
+def _check_image(path: Source, kind: str, tail: bytes) -> None:
     if kind == TIFF:
         _check_tiff_chain(path)
     if kind == PNG and not tail.endswith(_PNG_END):
@@ -391,13 +424,13 @@ def _check_image(path: Path, kind: str, tail: bytes) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("error", Image.DecompressionBombWarning)
         try:
-            with Image.open(path) as img:
+            with path.open("rb") as fh, Image.open(fh) as img:
                 if img.format != _PIL_FORMATS[kind]:
                     raise FileRefused(DAMAGED)
                 if img.width * img.height > MAX_IMAGE_PIXELS:
                     raise FileRefused(_("This image is too large to open safely."))
                 img.verify()
-            with Image.open(path) as img:
+            with path.open("rb") as fh, Image.open(fh) as img:
                 frames = getattr(img, "n_frames", 1)
                 if frames > MAX_TIFF_FRAMES:
                     raise FileRefused(_("This image has too many pages."))
@@ -423,9 +456,9 @@ def _png_or_jpeg_end(tail: bytes, end: bytes) -> str:
 # --- DICOM -------------------------------------------------------------------------------
 
 
-def _check_dicom(path: Path, kind: str, tail: bytes) -> None:
+def _check_dicom(path: Source, kind: str, tail: bytes) -> None:
     with path.open("rb") as fh:
-        _check_dicom_stream(fh, path.stat().st_size)
+        _check_dicom_stream(fh, _size(path))
 
 
 def _check_dicom_stream(fh: BinaryIO, size: int) -> None:
@@ -499,13 +532,13 @@ def _check_dicom_complete(ds: pydicom.Dataset, size: int) -> None:
 # --- ZIP of DICOM ------------------------------------------------------------------------
 
 
-def _check_zip(path: Path, kind: str, tail: bytes) -> None:
+def _check_zip(path: Source, kind: str, tail: bytes) -> None:
     max_entries = settings.UPLOAD_ZIP_MAX_ENTRIES
     max_total = settings.UPLOAD_ZIP_MAX_UNCOMPRESSED_BYTES
     max_ratio = settings.UPLOAD_ZIP_MAX_RATIO
-    size = path.stat().st_size
+    size = _size(path)
     try:
-        with zipfile.ZipFile(path) as zf:
+        with path.open("rb") as fh, zipfile.ZipFile(fh) as zf:
             infos = zf.infolist()
             if not infos or all(info.is_dir() for info in infos):
                 raise FileRefused(_("The archive is empty."))

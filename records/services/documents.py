@@ -115,7 +115,7 @@ def document_store(
             raise FileRefused(_("Please choose what kind of document this is."))
         given = display_name(upload.name)
         try:
-            inspection = inspect_file(streamed.temporary_file_path(), category, name=given)
+            inspection = inspect_file(streamed.inspectable(), category, name=given)
         except FileRefused:
             raise
         except Exception as exc:  # noqa: BLE001 - a parser crash is a refusal, not a 500

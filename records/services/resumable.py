@@ -1,11 +1,11 @@
 """Resumable uploads: created, continued piece by piece, and completed into a document.
 
 The HTTP side (the tus 1.0 protocol) is records/tus.py; the bytes wait, encrypted, in a
-partial file (records/partials.py). When the last byte arrives the file is decrypted once
-into a private temporary copy, which is checked, deduplicated, limited and registered by
-the very services a multipart upload goes through (`draft_file_add`,
-`document_add_to_patient`); the encrypted partial file is already in the stored form, so
-it is moved into private storage instead of being encrypted a second time.
+partial file (records/partials.py). When the last byte arrives the file is checked,
+deduplicated, limited and registered by the very services a multipart upload goes through
+(`draft_file_add`, `document_add_to_patient`). The checks read it through a view that
+decrypts the chunks they ask for (no plaintext copy on disk), and since the partial file
+is already in the stored form it is moved into private storage, not encrypted again.
 
 The SHA-256 is computed while the bytes arrive. A hash cannot be saved between requests,
 so each web process keeps the running hash of the uploads it is receiving; when the next
@@ -41,7 +41,7 @@ from records.models import (
     ResumableUpload,
     UploadDraft,
 )
-from records.partials import PartialBusy, PartialFile, PartialLost
+from records.partials import PartialBusy, PartialFile, PartialLost, PlainView
 from records.services.documents import document_add_to_patient
 from records.services.drafts import draft_file_add
 from records.services.quotas import drafts_full, drafts_full_message
@@ -276,18 +276,34 @@ def _record_offset(upload: ResumableUpload, offset: int, now: datetime | None) -
     )
 
 
-class _PartialInPlace(StreamedUpload):
-    """The partial file itself as the upload (encryption off: it is the plaintext)."""
+class _FinishedUpload(StreamedUpload):
+    """The complete partial file as an upload for `_store`, without a plaintext copy: the
+    checks read it through a decrypting view, and storage takes the sealed file itself
+    (encrypted) or the file as it is (encryption off) by moving it."""
 
-    def __init__(self, path: Path, name: str, size: int) -> None:
-        File.__init__(self, path.open("rb"), name)
+    def __init__(self, upload: ResumableUpload, partial: PartialFile, sha256: str) -> None:
+        File.__init__(self, partial.path.open("rb"), upload.name)
         self.content_type = ""
         self.charset = None
         self.content_type_extra = None
-        self.size = size
+        self.size = upload.length
+        self.sha256 = sha256
+        self._view = PlainView(partial)
+        if partial.encrypted:
+            self.sealed = _Sealed(partial.path.open("rb"), name=partial.path.name)
+            self.wrapped = WrappedKey(upload.key_id, upload.wrapped_key)
 
     def temporary_file_path(self) -> str:
         return self.file.name
+
+    def inspectable(self) -> PlainView:
+        return self._view
+
+    def close(self) -> None:
+        sealed = getattr(self, "sealed", None)
+        if sealed is not None:
+            sealed.close()
+        self.file.close()
 
 
 class _Sealed(File):
@@ -298,48 +314,33 @@ class _Sealed(File):
 
 
 def _complete(upload: ResumableUpload, partial: PartialFile) -> ResumableUpload:
-    hasher = _hash_take(upload.public_id, upload.length)
     try:
-        if partial.encrypted:
-            plain = StreamedUpload(upload.name, "", 0, None)
-            recompute = hasher is None
-            hasher = hasher or hashlib.sha256()
+        hasher = _hash_take(upload.public_id, upload.length)
+        if hasher is None:
+            # The pieces reached several processes: one reading pass (nothing written).
+            hasher = hashlib.sha256()
             try:
-                with partial.open_plain() as source:
-                    while chunk := source.read(CHUNK):
-                        plain.write(chunk)
-                        if recompute:
-                            hasher.update(chunk)
+                with PlainView(partial).open() as plain:
+                    while chunk := plain.read(CHUNK):
+                        hasher.update(chunk)
             except (StoredFileCorrupt, OSError):
-                plain.close()
                 logger.warning("resumable upload %s does not decrypt", upload.public_id)
                 raise FileRefused(DAMAGED) from None
-            plain.seek(0)
-            plain.sealed = _Sealed(partial.path.open("rb"), name=partial.path.name)
-            plain.wrapped = WrappedKey(upload.key_id, upload.wrapped_key)
-        else:
-            plain = _PartialInPlace(partial.path, upload.name, upload.length)
-            if hasher is None:
-                hasher = hashlib.sha256()
-                while chunk := plain.read(CHUNK):
-                    hasher.update(chunk)
-                plain.seek(0)
-        plain.size = upload.length
-        plain.sha256 = hasher.hexdigest()
+        finished = _FinishedUpload(upload, partial, hasher.hexdigest())
         try:
             if upload.draft_id is not None:
                 document = draft_file_add(
-                    draft=upload.draft, category=upload.category, upload=plain
+                    draft=upload.draft, category=upload.category, upload=finished
                 )
             else:
                 document = document_add_to_patient(
-                    patient=upload.patient, category=upload.category, upload=plain
+                    patient=upload.patient, category=upload.category, upload=finished
                 )
+        except StoredFileCorrupt:
+            logger.warning("resumable upload %s does not decrypt", upload.public_id)
+            raise FileRefused(DAMAGED) from None
         finally:
-            sealed = getattr(plain, "sealed", None)
-            if sealed is not None:
-                sealed.close()
-            plain.close()
+            finished.close()
     except FileRefused as refusal:
         ResumableUpload.objects.filter(pk=upload.pk).update(refused=refusal.reason[:500])
         upload.refused = refusal.reason

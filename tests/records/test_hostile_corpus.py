@@ -1,5 +1,6 @@
-"""The hostile corpus through all three upload routes: the JavaScript endpoint, the form
-without JavaScript, and the patient portal. Each hazard is refused with a readable reason and
+"""The hostile corpus through every upload route: the one-request JavaScript endpoint, the
+resumable one the intake's and the portal's scripts use, the form without JavaScript, and
+the patient portal's form. Each hazard is refused with a readable reason and
 leaves nothing behind; names are stored harmless; the same bytes are kept once."""
 
 import html
@@ -15,10 +16,11 @@ from tests.navigation.test_portal_signin import make_case, sign_in
 
 from .conftest import post_upload, stored_files
 from .files import HOSTILE_FILES, NAMED_FILES, pdf_bytes
+from .test_resumable_uploads import TUS, metadata, patch
 
 pytestmark = pytest.mark.django_db
 
-ROUTES = ("javascript", "no_javascript", "portal")
+ROUTES = ("javascript", "resumable", "no_javascript", "portal", "portal_resumable")
 
 
 @dataclass
@@ -33,7 +35,7 @@ class Route:
     def __init__(self, name: str, client) -> None:
         self.name = name
         self.client = client
-        if name == "portal":
+        if name.startswith("portal"):
             self.case = make_case(email="ana@example.org")
             sign_in(client, "ana@example.org")
 
@@ -44,6 +46,8 @@ class Route:
             response = post_upload(self.client, name, data, category)
             body = response.json()
             return Sent(response.status_code, body.get("error") or body["name"])
+        if self.name.endswith("resumable"):
+            return self._send_resumable(*files[0], category)
         if self.name == "no_javascript":
             response = self.client.post("/submit/", {**fields, f"files_{category}": uploads})
         else:
@@ -57,6 +61,31 @@ class Route:
         ]
         self.page = html.unescape(page)
         return Sent(response.status_code, "\n".join(i for i in items if ": " in i))
+
+    def _send_resumable(self, name: str, data: bytes, category: str) -> Sent:
+        """As the script does: create, then the file in two pieces."""
+        if self.name == "resumable":
+            url = reverse("records:resumable_create")
+        else:
+            url = reverse("navigation:portal_resumable_create", args=[self.case.reference])
+        headers = {
+            **TUS,
+            "Upload-Length": str(len(data)),
+            "Upload-Metadata": metadata(category, name),
+        }
+        created = self.client.post(url, headers=headers)
+        if created.status_code != 201:
+            body = created.json()
+            return Sent(created.status_code, body.get("error", ""))
+        location = created["Location"]
+        half = len(data) // 2
+        response = patch(self.client, location, 0, data[:half])
+        if response.status_code == 204:
+            response = patch(self.client, location, half, data[half:])
+        if response.status_code != 204:
+            return Sent(response.status_code, response.json().get("error", ""))
+        result = self.client.get(location).json()
+        return Sent(201, result.get("error") or result["document"]["name"])
 
 
 @pytest.fixture(params=ROUTES)
