@@ -460,6 +460,13 @@ def _closed_case_refusal() -> HttpResponse:
 # any case they cannot see), and each upload only from the browser session that began it.
 
 
+def _byte_budget(request: HttpRequest):
+    """Counts a piece's bytes against this client's hourly budget, as a form's upload."""
+    if not counts_client_bytes(request):
+        return None
+    return lambda size: client_bytes_spent(request, adding=size)
+
+
 @require_http_methods(["OPTIONS", "POST"])
 def portal_resumable_create(request: HttpRequest, reference: str) -> HttpResponse:
     if request.method == "OPTIONS":
@@ -480,6 +487,7 @@ def portal_resumable_create(request: HttpRequest, reference: str) -> HttpRespons
         location=lambda upload: reverse(
             "navigation:portal_resumable_upload", args=[case.reference, upload.public_id]
         ),
+        spend=_byte_budget(request),
     )
 
 
@@ -495,9 +503,6 @@ def portal_resumable_upload(request: HttpRequest, reference: str, public_id) -> 
             case_missing_records_refresh(case=case)
             _upload_received_message(request, 1)
 
-    spend = None
-    if counts_client_bytes(request):
-        spend = lambda size: client_bytes_spent(request, adding=size)  # noqa: E731
     return tus.serve(
         request,
         owner=UploadOwner(patient=case.patient, session_key=request.session.session_key or ""),
@@ -507,7 +512,7 @@ def portal_resumable_upload(request: HttpRequest, reference: str, public_id) -> 
             "name": document.original_name,
             "size": document.size,
         },
-        spend=spend,
+        spend=_byte_budget(request),
         on_complete=received,
     )
 

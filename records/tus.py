@@ -115,7 +115,11 @@ def parse_metadata(header: str) -> dict[str, str] | None:
 
 
 def create(
-    request: HttpRequest, *, owner: UploadOwner, location: Callable[[ResumableUpload], str]
+    request: HttpRequest,
+    *,
+    owner: UploadOwner,
+    location: Callable[[ResumableUpload], str],
+    spend: Callable[[int], bool] | None = None,
 ) -> HttpResponse:
     """POST <collection>: a new upload."""
     if refused := version_refused(request):
@@ -129,7 +133,11 @@ def create(
     name = display_name(metadata.get("filename", ""))
     try:
         upload = resumable_upload_create(
-            owner=owner, category=metadata.get("category", ""), name=name, length=length
+            owner=owner,
+            category=metadata.get("category", ""),
+            name=name,
+            length=length,
+            spend=spend,
         )
     except FileRefused as refusal:
         status = 413 if length > settings.UPLOAD_MAX_FILE_BYTES else 400
@@ -229,10 +237,11 @@ def _patch(
         resumable_upload_terminate(upload=upload)
         return _error(_("This upload was lost. Please choose the file again."), 410)
     except FileRefused as refusal:
-        status = 429 if not upload.is_complete else 400
-        response = JsonResponse({"error": refusal.reason, "name": upload.name}, status=status)
-        response["Upload-Offset"] = str(upload.offset)
-        return _tus(response)
+        # The file's checks, or the sender's byte budget: refused like a form's upload,
+        # nothing of it kept.
+        if not upload.is_complete:
+            resumable_upload_terminate(upload=upload)
+        return _tus(JsonResponse({"error": refusal.reason, "name": upload.name}, status=400))
     if upload.is_complete and on_complete is not None:
         on_complete(upload)
     response = HttpResponse(status=204)

@@ -153,11 +153,15 @@ def resumable_upload_create(
     category: str,
     name: str,
     length: int,
+    spend: Callable[[int], bool] | None = None,
     now: datetime | None = None,
 ) -> ResumableUpload:
     """A new upload of `length` bytes, refused (FileRefused) at once when the limits a
-    finished file would meet already rule it out."""
+    finished file would meet already rule it out, or the sender's byte budget (`spend(0)`
+    asks) is spent."""
     now = now or timezone.now()
+    if spend is not None and spend(0):
+        raise FileRefused(client_bytes_message())
     if category not in DocumentCategory.values:
         raise FileRefused(_("Please choose what kind of document this is."))
     if length <= 0:
@@ -220,8 +224,8 @@ def resumable_upload_append(
     stands after (completed into a document, or refused, when that was the last piece).
 
     Reads in chunks and keeps what arrived when the body ends early (a dropped connection).
-    `spend(n)` counts n bytes against the sender's budget and says when it is spent: the
-    bytes received so far are kept and FileRefused says why no more are taken.
+    `spend(n)` counts n bytes against the sender's budget and says when it is spent:
+    FileRefused then says why no more are taken.
     Raises OffsetMismatch, PartialBusy (another request is writing it) or PartialLost.
     """
     if offset + count > upload.length:

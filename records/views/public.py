@@ -95,6 +95,7 @@ def resumable_create(request: HttpRequest) -> HttpResponse:
         request,
         owner=UploadOwner(draft=draft),
         location=lambda upload: reverse("records:resumable_upload", args=[upload.public_id]),
+        spend=_byte_budget(request),
     )
 
 

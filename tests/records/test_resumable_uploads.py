@@ -314,14 +314,20 @@ def test_uploads_not_continued_in_time_expire_with_their_bytes(client, db, uploa
     assert resumable_uploads_expire() == 0
 
 
-def test_the_hourly_byte_budget_stops_a_piece_and_keeps_what_arrived(client, db, settings):
+def test_the_hourly_byte_budget_stops_a_piece_and_then_new_uploads(
+    client, db, settings, upload_temp_dir
+):
     settings.UPLOAD_CLIENT_BYTES_PER_HOUR = MIB
     data = large_dicom()
     url = create(client, data)["Location"]
     response = patch(client, url, 0, data[: 2 * MIB])
-    assert response.status_code == 429
+    assert response.status_code == 400
     assert "in the last hour" in response.json()["error"]
-    assert 0 < int(head(client, url)["Upload-Offset"]) <= MIB
+    assert head(client, url).status_code == 404
+    assert partial_files(upload_temp_dir) == []
+    refused = create(client, data)
+    assert refused.status_code == 400
+    assert "in the last hour" in refused.json()["error"]
 
 
 @pytest.mark.parametrize("header", ["", "category", "category !!!,filename x"])
