@@ -1,5 +1,5 @@
 // Uploads each chosen file as soon as it is chosen, one after another, with a progress bar
-// per file, into this browser's draft (records/views.py: upload_create). One at a time:
+// per file, into this browser's draft (records/views/public.py). One at a time:
 // a slow connection then finishes each file instead of sharing itself among all of them,
 // and the embedded default's single-writer database never sees them race. The page works without this script: the files
 // then travel with the form itself. No inline script or style attribute is needed (CSP).

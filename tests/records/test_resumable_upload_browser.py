@@ -151,3 +151,42 @@ def test_a_large_upload_cut_off_half_way_resumes_from_the_servers_offset(
             digest.update(chunk)
     assert digest.hexdigest() == original
     assert ResumableUpload.objects.get().document == document
+
+
+def test_after_a_reload_the_same_file_continues_the_upload_it_began(
+    browser, proxy, tmp_path, settings
+):
+    settings.UPLOAD_RESUMABLE_MAX_PATCH_BYTES = 64 * MIB
+    scan = tmp_path / "pet-series.dcm"
+    scan.write_bytes(dicom_bytes(pixels=os.urandom(20 * MIB)))
+    size = scan.stat().st_size
+    context = browser.new_context(base_url=f"http://127.0.0.1:{proxy.port}")
+    page = context.new_page()
+    page.set_default_timeout(30_000)
+    created: list[str] = []
+    patches: list[int] = []
+
+    def seen(request) -> None:
+        if request.method == "POST" and "/resumable/" in request.url:
+            created.append(request.url)
+        if request.method == "PATCH":
+            patches.append(int(request.headers["upload-offset"]))
+
+    page.on("request", seen)
+    try:
+        page.goto("/submit/")
+        proxy.arm(cut_after=size // 2)
+        page.set_input_files("#id_files_imaging", str(scan))
+        wait_for(proxy.cut.is_set, timeout=60)
+        # The laptop closes: the page is gone before it could try again.
+        page.reload()
+        page.set_input_files("#id_files_imaging", str(scan))
+        page.locator("[data-records-list] li[data-document-id]").wait_for(timeout=120_000)
+    finally:
+        context.close()
+
+    assert len(created) == 1  # the upload the page began, continued, not a new one
+    assert patches[0] == 0
+    assert 0 < patches[-1] < size
+    document = Document.objects.get()
+    assert document.sha256 == hashlib.sha256(scan.read_bytes()).hexdigest()
