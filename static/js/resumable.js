@@ -229,8 +229,8 @@
     request("GET", self.url, { Accept: "application/json" }).then(function (answer) {
       if (answer.status === 200 && answer.reply) {
         storeRemove(self.key);
-        if (answer.reply.error) {
-          self.fail(answer.reply.error);
+        if (answer.reply.error || !answer.reply.document) {
+          self.fail(answer.reply.error || "The upload did not work. Please choose the file again.");
         } else {
           self.options.onSuccess(answer.reply);
         }

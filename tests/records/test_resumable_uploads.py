@@ -338,3 +338,25 @@ def test_a_malformed_description_is_refused(client, db, header):
     )
     assert response.status_code == 400
     assert not ResumableUpload.objects.exists()
+
+
+def test_a_piece_for_an_upload_another_request_is_writing_is_told_to_wait(client, db):
+    from records.services.resumable import _partial
+
+    data = large_dicom()
+    url = create(client, data)["Location"]
+    with _partial(ResumableUpload.objects.get()).locked():
+        response = patch(client, url, 0, data[:1000])
+    assert response.status_code == 423
+    assert patch(client, url, 0, data[:1000]).status_code == 204
+
+
+def test_an_upload_whose_bytes_are_gone_must_start_again(client, db, upload_temp_dir):
+    data = large_dicom()
+    url = create(client, data)["Location"]
+    patch(client, url, 0, data[:1000])
+    for path in partial_files(upload_temp_dir):
+        path.unlink()
+    assert patch(client, url, 1000, data[1000:2000]).status_code == 410
+    assert not ResumableUpload.objects.exists()
+    assert head(client, url).status_code == 404
