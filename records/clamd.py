@@ -1,23 +1,29 @@
-"""ClamAV over clamd's INSTREAM protocol: the verdict on one stream, and the scanner's state.
+"""ClamAV: clamd's verdict on one stream, and whether clamd answers at all.
 
-No client library: the protocol is a few lines (a command, length-prefixed chunks, a zero
-length, one reply). Anything short of a clear "OK" or "FOUND" from clamd is treated as
-"could not scan" (ScannerUnavailable): scanning fails closed.
+The protocol (INSTREAM, PING) is clamav-client's. Measured against a real clamd before the
+switch, its 1 KiB INSTREAM chunks cost nothing that matters: a 100 MiB decrypting stream
+took 1.1–1.7 s with it and 1.0–1.1 s with the hand-written client it replaced (64 KiB
+chunks), noise on a task that runs in the background.
 
-Development without a scanner (no CLAMD_ADDRESS, not production) is the one exception:
+Anything short of a clear "OK" or "FOUND" from clamd (down, unreachable, over its
+StreamMaxLength, an error reply) is ScannerUnavailable: scanning fails closed. Development
+without a scanner (no CLAMD_ADDRESS, not production) is the one exception:
 `scanner_absent_in_development`; production refuses to start without CLAMD_ADDRESS
 (cancerfax/settings.py).
 """
 
-import socket
-import struct
 from dataclasses import dataclass
 from typing import BinaryIO
 from urllib.parse import urlparse
 
+from clamav_client.clamd import (
+    BufferTooLongError,
+    ClamdError,
+    ClamdNetworkSocket,
+    ClamdUnixSocket,
+    CommunicationError,
+)
 from django.conf import settings
-
-CHUNK = 64 * 1024
 
 
 class ScannerUnavailable(Exception):
@@ -30,44 +36,36 @@ class ScanResult:
     signature: str = ""
 
 
-def _connect(address: str, timeout: float) -> socket.socket:
+def _client(address: str, *, timeout: float) -> ClamdNetworkSocket:
     parsed = urlparse(address)
-    if parsed.scheme == "unix":
-        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        sock.settimeout(timeout)
-        sock.connect(parsed.path)
-        return sock
+    if parsed.scheme == "unix" and parsed.path:
+        return ClamdUnixSocket(parsed.path, timeout=timeout)
     if parsed.scheme == "tcp" and parsed.hostname and parsed.port:
-        return socket.create_connection((parsed.hostname, parsed.port), timeout=timeout)
+        return ClamdNetworkSocket(parsed.hostname, parsed.port, timeout=timeout)
     raise ScannerUnavailable("CLAMD_ADDRESS must be tcp://host:port or unix:///path")
 
 
 def clamd_scan(stream: BinaryIO, *, address: str | None = None) -> ScanResult:
-    """Send `stream` to clamd in chunks and return its verdict."""
+    """Send `stream` to clamd and return its verdict."""
     address = settings.CLAMD_ADDRESS if address is None else address
     if not address:
         raise ScannerUnavailable("no CLAMD_ADDRESS configured")
+    client = _client(address, timeout=settings.CLAMD_TIMEOUT)
     try:
-        with _connect(address, settings.CLAMD_TIMEOUT) as sock:
-            sock.sendall(b"zINSTREAM\0")
-            while chunk := stream.read(CHUNK):
-                sock.sendall(struct.pack("!L", len(chunk)) + chunk)
-            sock.sendall(struct.pack("!L", 0))
-            reply = b""
-            while not reply.endswith(b"\0"):
-                part = sock.recv(4096)
-                if not part:
-                    break
-                reply += part
-    except OSError as exc:
+        results = client.instream(stream)
+    except BufferTooLongError:
+        raise ScannerUnavailable("the file is larger than clamd's StreamMaxLength") from None
+    except (CommunicationError, OSError) as exc:
+        # OSError: clamd may close the connection while the stream is still being sent.
         raise ScannerUnavailable(f"clamd unreachable: {exc.__class__.__name__}") from None
-    text = reply.rstrip(b"\0").decode("utf-8", "replace").strip()
-    if text.endswith(" OK"):
+    except ClamdError as exc:
+        raise ScannerUnavailable(f"clamd gave no verdict: {str(exc)[:100]!r}") from None
+    status, signature = results.get("stream", ("", None))
+    if status == "OK":
         return ScanResult(infected=False)
-    if text.endswith(" FOUND"):
-        signature = text.removeprefix("stream:").removesuffix("FOUND").strip()
-        return ScanResult(infected=True, signature=signature)
-    raise ScannerUnavailable(f"clamd gave no verdict: {text[:100]!r}")
+    if status == "FOUND":
+        return ScanResult(infected=True, signature=signature or "")
+    raise ScannerUnavailable(f"clamd gave no verdict: {status} {signature or ''}"[:100])
 
 
 def scanner_absent_in_development() -> bool:
@@ -80,9 +78,7 @@ def scanner_state() -> str:
     if scanner_absent_in_development():
         return "absent (development)"
     try:
-        with _connect(settings.CLAMD_ADDRESS, timeout=2) as sock:
-            sock.sendall(b"zPING\0")
-            reply = sock.recv(64)
-    except (OSError, ScannerUnavailable):
+        reply = _client(settings.CLAMD_ADDRESS, timeout=2).ping()
+    except (ScannerUnavailable, ClamdError, OSError):
         return "unavailable"
-    return "ok" if reply.rstrip(b"\0").strip() == b"PONG" else "unavailable"
+    return "ok" if reply == "PONG" else "unavailable"

@@ -1,14 +1,18 @@
 import io
 import os
+import socket
 import struct
+import threading
 import zlib
+from collections.abc import Iterator
 from datetime import timedelta
+from urllib.parse import urlparse
 
 import pytest
 from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from records.clamd import ScannerUnavailable, clamd_scan
+from records.clamd import ScannerUnavailable, clamd_scan, scanner_state
 from records.models import Document, ScanStatus
 from records.services.documents import (
     DocumentUnavailable,
@@ -38,6 +42,38 @@ def clamd(settings, clamd_address) -> str:
 
 
 @pytest.fixture
+def clamd_on_a_unix_socket(clamd_address, tmp_path) -> Iterator[str]:
+    """The real clamd reached through a Unix socket: a relay that passes every connection
+    on to clamd's TCP address byte for byte (CI's clamd listens on TCP only)."""
+    target = urlparse(clamd_address)
+    if target.scheme != "tcp":
+        return clamd_address
+    path = str(tmp_path / "clamd.ctl")
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    listener.bind(path)
+    listener.listen()
+
+    def pipe(source: socket.socket, sink: socket.socket) -> None:
+        with source, sink:
+            while data := source.recv(65536):
+                sink.sendall(data)
+
+    def serve() -> None:
+        while True:
+            try:
+                client, _ = listener.accept()
+            except OSError:
+                return
+            upstream = socket.create_connection((target.hostname, target.port))
+            threading.Thread(target=pipe, args=(client, upstream), daemon=True).start()
+            threading.Thread(target=pipe, args=(upstream.dup(), client.dup()), daemon=True).start()
+
+    threading.Thread(target=serve, daemon=True).start()
+    yield f"unix://{path}"
+    listener.close()
+
+
+@pytest.fixture
 def coordinators_mail(settings, coordinator):
     settings.COORDINATOR_EMAILS = ["desk@example.org"]
 
@@ -55,6 +91,22 @@ def test_clamd_says_ok_to_a_clean_stream(clamd):
 def test_clamd_flags_the_test_signature(clamd):
     result = clamd_scan(io.BytesIO(b"hello " + EICAR))
     assert result.infected and "EICAR" in result.signature
+
+
+def test_clamd_is_reached_on_a_unix_socket(clamd_on_a_unix_socket):
+    assert clamd_scan(io.BytesIO(pdf_bytes()), address=clamd_on_a_unix_socket).infected is False
+    result = clamd_scan(io.BytesIO(EICAR), address=clamd_on_a_unix_socket)
+    assert result.infected and "EICAR" in result.signature
+
+
+def test_the_readiness_check_sees_a_live_scanner(clamd):
+    assert scanner_state() == "ok"
+
+
+@pytest.mark.parametrize("address", ["tcp://127.0.0.1:9", "unix:///nonexistent/clamd.ctl"])
+def test_the_readiness_check_sees_an_unreachable_scanner(settings, address):
+    settings.CLAMD_ADDRESS = address
+    assert scanner_state() == "unavailable"
 
 
 def test_a_clean_upload_becomes_clean_after_its_scan(
