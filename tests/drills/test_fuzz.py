@@ -13,7 +13,7 @@ import zipfile
 import pikepdf
 import pydicom
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
@@ -218,6 +218,22 @@ def test_mutated_documents_are_refused_or_really_are_that_file(tmp_path, name, e
     assert not wrongly, f"a mutated {name} got {verdict} but does not open cleanly"
 
 
+def _multipart(*, category: str, name: str, data: bytes) -> tuple[bytes, str]:
+    """A multipart body as a browser sends it, with the file name exactly as given (the test
+    client would reduce it to its last path part, or refuse "/" outright)."""
+    boundary = "fuzz-boundary-5b0f1c9e8d7a4e2f"
+    # Browsers percent-escape these three in a file name (HTML's multipart encoding).
+    quoted = name.replace('"', "%22").replace("\r", "%0D").replace("\n", "%0A")
+    head = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="category"\r\n\r\n'
+        f"{category}\r\n"
+        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{quoted}"\r\n'
+        "Content-Type: application/octet-stream\r\n\r\n"
+    )
+    body = head.encode("utf-8", "replace") + data + f"\r\n--{boundary}--\r\n".encode()
+    return body, f"multipart/form-data; boundary={boundary}"
+
+
 @pytest.mark.django_db
 @settings(
     max_examples=40,
@@ -236,12 +252,14 @@ def test_mutated_documents_are_refused_or_really_are_that_file(tmp_path, name, e
     category=st.one_of(CATEGORIES, st.text(max_size=10)),
     name=st.text(max_size=60),
 )
+# Names that are only a path, or nothing once the path is taken away.
+@example(data=b"%PDF-1.7", category="pathology", name="/")
+@example(data=b"%PDF-1.7", category="pathology", name="../..")
+@example(data=b"%PDF-1.7", category="pathology", name="")
 def test_the_upload_endpoint_never_answers_with_a_server_error(client, data, category, name):
-    from django.core.files.uploadedfile import SimpleUploadedFile
-
     client.raise_request_exception = False
-    upload = SimpleUploadedFile(name or "file", data)
-    response = client.post("/submit/uploads/", {"category": category, "file": upload})
+    body, content_type = _multipart(category=category, name=name, data=data)
+    response = client.post("/submit/uploads/", data=body, content_type=content_type)
     _count("upload endpoint", False)
     assert response.status_code in (201, 400), response.status_code
     assert response.json()
