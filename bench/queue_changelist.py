@@ -155,8 +155,37 @@ GROWTH_PATHS = {
     "filtered page": ("queue", QUEUE + "?status__exact=submitted&her2=positive"),
     "search by reference": ("queue", QUEUE + f"?q=CF-Q{0:07d}"),
     "search by surname": ("queue", QUEUE + f"?q={SOUGHT_SURNAME}"),
+    "search by email": ("queue", QUEUE + "?q=bench0@example.net"),
+    "page 50": ("queue", QUEUE + "?p=50"),
     "portal case list": ("portal", "/portal/"),
 }
+# Page 50 of 100 rows exists from 5,000 cases: its growth is from the first size that has it.
+MIN_SIZE = {"page 50": 5000}
+# Each of the queue's filters on its own; one row in the table gives the worst growth.
+FILTERS = [
+    "mine=yes",
+    "mine=unassigned",
+    "status__exact=submitted",
+    "outcome=good",
+    "outcome=none",
+    "rescreen=changed",
+    "her2=positive",
+    "her2=unknown",
+    "her2_check=disagree",
+    "lauren=diffuse",
+    "lauren=unknown",
+    "stage=III",
+    "stage=unknown",
+    "missing=yes",
+    "missing=no",
+    "due=overdue",
+    "due=24h",
+    "due=none",
+    "age=1",
+    "age=old",
+]
+FILTER_PATHS = {f"filter {f}": ("queue", f"{QUEUE}?{f}") for f in FILTERS}
+FILTER_ROUNDS = 3
 
 
 def run_growth(sizes=SIZES, rounds: int = GROWTH_ROUNDS) -> dict:
@@ -166,14 +195,16 @@ def run_growth(sizes=SIZES, rounds: int = GROWTH_ROUNDS) -> dict:
 
     if connection.vendor != "postgresql":
         raise RuntimeError("the queue benchmark needs PostgreSQL (set DATABASE_URL)")
-    times: dict[str, dict[int, list[float]]] = {path: {} for path in GROWTH_PATHS}
-    queries: dict[str, dict[int, int]] = {path: {} for path in GROWTH_PATHS}
+    paths = {**GROWTH_PATHS, **FILTER_PATHS}
+    times: dict[str, dict[int, list[float]]] = {path: {} for path in paths}
+    queries: dict[str, dict[int, int]] = {path: {} for path in paths}
     for size in sizes:
         seed(size)
         clients = {"queue": _coordinator_client(), "portal": _portal_client()}
+        here = [path for path in paths if size >= MIN_SIZE.get(path, 0)]
 
         def get(path: str, clients: dict = clients) -> None:
-            kind, url = GROWTH_PATHS[path]
+            kind, url = paths[path]
             response = clients[kind].get(url)
             if response.status_code != 200:
                 raise RuntimeError(f"{path} answered {response.status_code}")
@@ -181,31 +212,41 @@ def run_growth(sizes=SIZES, rounds: int = GROWTH_ROUNDS) -> dict:
             if path.startswith("search") and response.content.count(b'class="action-select"') != 1:
                 raise RuntimeError(f"{path} did not find exactly the sought case")
 
-        for path in GROWTH_PATHS:
+        for path in here:
             with CaptureQueriesContext(connection) as ctx:
                 get(path)  # also warms the caches
             queries[path][size] = len(ctx.captured_queries)
             times[path][size] = []
         # Paths take turns within each round, so a burst of load hits all of them alike.
-        for _ in range(rounds):
-            for path in GROWTH_PATHS:
+        for round_ in range(rounds):
+            for path in here:
+                if path in FILTER_PATHS and round_ >= FILTER_ROUNDS:
+                    continue
                 began = time.perf_counter()
                 get(path)
                 times[path][size].append((time.perf_counter() - began) * 1000)
     return {"sizes": list(sizes), "times": times, "queries": queries}
 
 
+def _growth(by_size: dict[int, list[float]]) -> tuple[int, int, float, list[float]]:
+    """The first and last sizes measured, the growth of the medians, and per round."""
+    sizes = sorted(by_size)
+    small, large = sizes[0], sizes[-1]
+    per_round = [b / a for a, b in zip(by_size[small], by_size[large], strict=True)]
+    growth = statistics.median(by_size[large]) / statistics.median(by_size[small])
+    return small, large, growth, per_round
+
+
 def growth_checks(result: dict) -> list:
     from bench.harness import Check, median_range, noise_note, spread
 
     name = "6 coordinator queue"
-    sizes = result["sizes"]
-    small, large = sizes[0], sizes[-1]
     checks = []
     for path, by_size in result["times"].items():
-        per_round = [b / a for a, b in zip(by_size[small], by_size[large], strict=True)]
-        medians = {size: median_range(by_size[size])[0] for size in sizes}
-        growth = medians[large] / medians[small]
+        if path in FILTER_PATHS:
+            continue
+        sizes = sorted(by_size)
+        small, large, growth, per_round = _growth(by_size)
         counts = result["queries"][path]
         figures = "; ".join(
             f"{size:,}: {spread(by_size[size], '{:.1f}', ' ms')}" for size in sizes
@@ -228,7 +269,7 @@ def growth_checks(result: dict) -> list:
             Check(
                 name,
                 f"{path} at {large:,}",
-                medians[large],
+                median_range(by_size[large])[0],
                 "<",
                 150,
                 "ms",
@@ -239,6 +280,39 @@ def growth_checks(result: dict) -> list:
             checks[-2].note = "; ".join(
                 n for n in (checks[-2].note, "query count changes with the size") if n
             )
+    filters = {
+        path: _growth(by_size)
+        for path, by_size in result["times"].items()
+        if path in FILTER_PATHS and by_size
+    }
+    if filters:
+        ranked = sorted(filters.items(), key=lambda item: -item[1][2])
+        small, large = ranked[0][1][0], ranked[0][1][1]
+        worst_ms = max(median_range(result["times"][path][large])[0] for path in FILTER_PATHS)
+        changing = [path for path in filters if len(set(result["queries"][path].values())) != 1]
+        figures = (
+            "by growth of the medians: "
+            + ", ".join(
+                f"{path.removeprefix('filter ')} {growth:.2f}× "
+                f"({min(per_round):.2f}–{max(per_round):.2f})"
+                for path, (_s, _l, growth, per_round) in ranked
+            )
+            + f"; slowest at {large:,}: {worst_ms:.1f} ms; {FILTER_ROUNDS} rounds each"
+        )
+        checks.append(
+            Check(
+                name,
+                f"each of {len(filters)} filters: worst growth {small:,}→{large:,}",
+                ranked[0][1][2],
+                "<=",
+                1.5,
+                figures=figures,
+                note="query count changes with the size: " + ", ".join(changing)
+                if changing
+                else noise_note(ranked[0][1][3], 1.5),
+            )
+        )
+        checks.append(Check(name, f"each filter at {large:,}: slowest", worst_ms, "<", 150, "ms"))
     return checks
 
 

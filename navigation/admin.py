@@ -1,8 +1,9 @@
 """The coordinators' admin: the case queue, the case page, review tasks and centres.
 
 The queue reads in a fixed number of queries whatever the page size (`list_select_related`,
-the due time as a subquery). Its count is exact, filtered or not, so every page of matching
-cases can be reached: an estimate above a cap once hid the oldest matching cases.
+the due time as a subquery). It counts matching cases only a few pages ahead of the page
+shown (cancerfax.pagination), so a filtered page costs the same at any size, and every page
+of matching cases can still be reached.
 Actions and the case page's forms call services; nothing here writes a status itself.
 """
 
@@ -19,6 +20,7 @@ from django.utils.text import capfirst
 from django.utils.timesince import timesince
 from django.utils.translation import gettext
 
+from cancerfax.pagination import LookaheadCountAdmin
 from cancerfax.roles import coordinators
 from navigation import eligibility, services, views
 from navigation.forms import (
@@ -246,7 +248,7 @@ def query_refused(request: HttpRequest) -> HttpResponse | None:
 
 
 @admin.register(Case)
-class CaseAdmin(admin.ModelAdmin):
+class CaseAdmin(LookaheadCountAdmin, admin.ModelAdmin):
     list_display = [
         "reference",
         "age",
@@ -279,7 +281,6 @@ class CaseAdmin(admin.ModelAdmin):
     search_help_text = "Case reference or email address (exact), or the patient's name."
     list_select_related = ["patient__profile", "assignee"]
     list_per_page = 100
-    show_full_result_count = False
     show_facets = admin.ShowFacets.NEVER
     ordering = ["-created_at"]
     actions = ["assign_to_me", "start_review", "request_missing_records", "mark_not_suitable"]

@@ -4,6 +4,8 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from cancerfax.pagination import LookaheadPaginator
+from navigation.admin import CaseAdmin
 from navigation.models import Case, CaseEvent, CaseStatus, RecordsRequest
 from tests.navigation.factories import bulk_cases, make_case
 
@@ -64,26 +66,48 @@ def test_it_refuses_a_content_editor(editor_client):
     assert editor_client.get(QUEUE).status_code == 403
 
 
-def test_a_filtered_count_above_ten_thousand_is_exact_and_its_last_page_is_reachable(
-    coordinator_client,
+def test_a_long_filtered_queue_counts_a_few_pages_ahead_and_every_case_stays_reachable(
+    coordinator_client, monkeypatch
 ):
-    cases = bulk_cases(10_050)
-    # 40 cases move on, so 10,010 are still "submitted": more than any count cap.
-    moved = [c.pk for c in cases[:40]]
-    Case.objects.filter(pk__in=moved).update(status=CaseStatus.UNDER_REVIEW)
+    monkeypatch.setattr(CaseAdmin, "list_per_page", 5)
+    cases = bulk_cases(120)
+    # 10 cases move on, so 110 are still "submitted": 22 pages of 5.
+    Case.objects.filter(pk__in=[c.pk for c in cases[:10]]).update(status=CaseStatus.UNDER_REVIEW)
     matching = Case.objects.filter(status=CaseStatus.SUBMITTED)
-    expected = matching.count()
+    url = QUEUE + "?status__exact=submitted"
 
-    response = coordinator_client.get(QUEUE + "?status__exact=submitted")
+    response = coordinator_client.get(url)
     cl = response.context["cl"]
-    assert cl.result_count == expected
-    assert f"{expected} results" in response.content.decode()
+    counted = (1 + LookaheadPaginator.pages_ahead) * 5
+    assert cl.paginator.count_is_lower_bound
+    html = response.content.decode()
+    assert f"more than {counted} results" in html
+    assert f"more than {counted} cases" in html
+    assert "Select all matching cases" in html
 
-    # The oldest matching case is on the last page, and that page answers (no redirect).
-    last = coordinator_client.get(QUEUE + f"?status__exact=submitted&p={cl.paginator.num_pages}")
+    # Following the last page link, as a coordinator would, the count reaches further each
+    # time, until it is exact; the oldest matching case is on the last page.
+    hops = 0
+    while cl.paginator.count_is_lower_bound:
+        response = coordinator_client.get(url + f"&p={cl.paginator.num_pages}")
+        assert response.status_code == 200
+        cl = response.context["cl"]
+        hops += 1
+    assert hops > 1
+    assert cl.result_count == matching.count()
+    assert f"{matching.count()} results" in response.content.decode()
+    last = coordinator_client.get(url + f"&p={cl.paginator.num_pages}")
     assert last.status_code == 200
     oldest = matching.order_by("created_at", "pk").first()
     assert oldest.pk in [c.pk for c in last.context["cl"].result_list]
+
+
+def test_a_short_filtered_queue_gives_its_exact_count(coordinator_client):
+    bulk_cases(7)
+    response = coordinator_client.get(QUEUE + "?status__exact=submitted")
+    assert response.context["cl"].result_count == 7
+    assert not response.context["cl"].paginator.count_is_lower_bound
+    assert "7 results" in response.content.decode()
 
 
 def test_outcomes_read_as_words_in_the_queue(coordinator_client):

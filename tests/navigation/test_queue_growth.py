@@ -8,6 +8,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from navigation.admin import CaseAdmin
 from navigation.models import Case
 from navigation.review import coordinator_with_fewest_open_tasks, coordinators_by_open_tasks
 from navigation.selectors import case_queue, case_search, reference_canonical
@@ -39,6 +40,7 @@ FILTERS = [
     "due=none",
     "age=1",
     "age=old",
+    "status__exact=submitted&her2=positive",
 ]
 
 
@@ -63,7 +65,7 @@ def queue_paths(case: Case, coordinator) -> list[str]:
 
 
 def test_every_queue_path_costs_the_same_number_of_queries_for_10_and_500_cases(
-    coordinator_client, coordinator
+    coordinator_client, coordinator, monkeypatch
 ):
     case = sought()
     bulk_cases(10, assignee=coordinator)
@@ -71,8 +73,13 @@ def test_every_queue_path_costs_the_same_number_of_queries_for_10_and_500_cases(
     bulk_cases(490, assignee=coordinator, start=10)
     large = {url: queries_for(coordinator_client, url) for url in queue_paths(case, coordinator)}
     assert large == small
-    # A late page of 500 costs what the only page of 10 did.
+    # A late page of 500 costs what the only page of 10 did: page 5 of 100 rows, and page 50
+    # of 5 rows (a hundred pages), unfiltered and filtered.
     assert queries_for(coordinator_client, QUEUE + "?p=5") == small[QUEUE]
+    monkeypatch.setattr(CaseAdmin, "list_per_page", 5)
+    assert queries_for(coordinator_client, QUEUE + "?p=50") == small[QUEUE]
+    filtered = f"{QUEUE}?mine=yes"
+    assert queries_for(coordinator_client, filtered + "&p=50") == small[filtered]
 
 
 def test_the_portal_case_list_costs_the_same_number_of_queries_for_10_and_500_cases(client):
