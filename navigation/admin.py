@@ -11,7 +11,7 @@ from datetime import timedelta
 
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.urls import path, reverse
 from django.utils import timezone
@@ -209,13 +209,18 @@ class DueFilter(KnownValuesFilter):
         return [("overdue", "Overdue"), ("24h", "Due within 24 hours"), ("none", "No open task")]
 
     def queryset(self, request, queryset):
+        # EXISTS on the open tasks (their partial index), not a comparison with the shown due
+        # time: that subquery would run once per case, every case when few or none match.
         now = timezone.now()
+        open_tasks = ReviewTask.objects.filter(case=OuterRef("pk"), done_at__isnull=True)
+        overdue = Exists(open_tasks.filter(due_at__lt=now))
         if self.value() == "overdue":
-            return queryset.filter(review_due_at__lt=now)
+            return queryset.filter(overdue)
         if self.value() == "24h":
-            return queryset.filter(review_due_at__gte=now, review_due_at__lt=now + timedelta(1))
+            soon = Exists(open_tasks.filter(due_at__gte=now, due_at__lt=now + timedelta(1)))
+            return queryset.filter(soon & ~overdue)
         if self.value() == "none":
-            return queryset.filter(review_due_at__isnull=True)
+            return queryset.filter(~Exists(open_tasks))
         return queryset
 
 

@@ -1,12 +1,15 @@
 """The coordinators' queue: what it shows, its filters and actions, and its cost."""
 
+from datetime import timedelta
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from cancerfax.pagination import LookaheadPaginator
 from navigation.admin import CaseAdmin
-from navigation.models import Case, CaseEvent, CaseStatus, RecordsRequest
+from navigation.models import Case, CaseEvent, CaseStatus, RecordsRequest, ReviewTask
 from tests.navigation.factories import bulk_cases, make_case
 
 pytestmark = pytest.mark.django_db
@@ -158,6 +161,24 @@ def test_each_filter_keeps_only_matching_cases(coordinator_client, query, check)
     assert len(results) < 12 or query in ("age=1", "status__exact=submitted")
 
 
+def test_the_due_filter_goes_by_each_case_open_review_task(coordinator_client):
+    now = timezone.now()
+    cases = {name: make_case(email=f"{name}@example.org") for name in "ABCDE"}
+
+    def task(name: str, hours: float, done: bool = False) -> None:
+        ReviewTask.objects.create(
+            case=cases[name], due_at=now + timedelta(hours=hours), done_at=now if done else None
+        )
+
+    task("A", -2)  # overdue
+    task("B", 5)  # due within a day
+    task("C", 72)  # later
+    task("D", -2, done=True)  # done: no open task; E has never had one
+    for query, expected in [("overdue", "A"), ("24h", "B"), ("none", "DE")]:
+        results = coordinator_client.get(f"{QUEUE}?due={query}").context["cl"].result_list
+        assert {c.pk for c in results} == {cases[n].pk for n in expected}, query
+
+
 def test_my_cases_shows_only_mine(coordinator_client, coordinator, superuser):
     mine = bulk_cases(3, assignee=coordinator)
     bulk_cases(4, assignee=superuser, start=3)
@@ -227,13 +248,17 @@ def test_the_her2_filter_uses_the_reported_status_when_there_are_no_scores(coord
 
 @pytest.mark.usefixtures("postgres")
 def test_the_growth_benchmark_times_every_path_at_each_size_and_finds_the_sought_case():
-    from bench.queue_changelist import GROWTH_PATHS, growth_checks, run_growth
+    from bench.queue_changelist import FILTER_PATHS, GROWTH_PATHS, growth_checks, run_growth
 
     result = run_growth(sizes=(20, 40), rounds=3)
-    assert set(result["times"]) == set(GROWTH_PATHS)
-    for path, by_size in result["times"].items():
+    assert set(result["times"]) == set(GROWTH_PATHS) | set(FILTER_PATHS)
+    # Page 50 exists from 5,000 cases on; every other path is timed at both sizes.
+    measured = {path: by_size for path, by_size in result["times"].items() if by_size}
+    assert set(result["times"]) - set(measured) == {"page 50"}
+    for path, by_size in measured.items():
         assert [len(by_size[size]) for size in (20, 40)] == [3, 3], path
         assert result["queries"][path][20] == result["queries"][path][40], path
     checks = growth_checks(result)
-    assert len(checks) == 2 * len(GROWTH_PATHS)
+    # Two rows per path measured, two for the filters together.
+    assert len(checks) == 2 * (len(GROWTH_PATHS) - 1) + 2
     assert all(check.status != "NOT RUN" for check in checks)
