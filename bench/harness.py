@@ -570,6 +570,13 @@ def _port_open(port: int) -> bool:
         return probe.connect_ex((HOST, port)) == 0
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time a process has used so far, from /proc: unlike wall time, it
+    hardly moves when other work shares the machine."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def vm_hwm_kb(pid: int) -> int:
     """Peak resident set size of a process so far (kB), from /proc."""
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():

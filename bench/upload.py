@@ -43,6 +43,7 @@ from bench.harness import (
     WEB_PORT,
     Check,
     Stack,
+    cpu_seconds,
     http_get,
     median_range,
     noise_note,
@@ -285,6 +286,7 @@ def measure_upload(stack: Stack) -> list[Check]:
     references_tus: list[float] = []
     uploads: list[float] = []
     resumables: list[float] = []
+    cpu: dict[str, list[float]] = {"multipart": [], "resumable": []}
     digest = ""
     stored = None
     for _ in range(ROUNDS):
@@ -299,7 +301,9 @@ def measure_upload(stack: Stack) -> list[Check]:
                 references_tus.append(elapsed)
             # A new visitor each time: the same bytes sent twice to one draft are kept once.
             cookies, token, _source = _session()
+            cpu_before = cpu_seconds(worker)
             elapsed, status, payload = send(source, cookies, token)
+            cpu[kind].append(cpu_seconds(worker) - cpu_before)
             if status != 201:
                 return _not_run(f"{kind} upload answered {status}: {_error(payload)}")
             stored = Document.objects.get(public_id=payload["id"])
@@ -327,12 +331,14 @@ def measure_upload(stack: Stack) -> list[Check]:
         f"pieces of {_piece_mb():.0f} MiB; cp+openssl sha256 "
         f"{spread(all_references, unit=' s')}, "
         f"{mb / median_range(all_references)[0]:,.0f} MB/s; stored file's size and hash "
-        f"match; encryption at rest {encryption}"
+        f"match; encryption at rest {encryption}; web worker CPU "
+        f"{spread(cpu['resumable'], unit=' s')} per upload"
     )
     figures = (
         f"ratio per round {spread(ratios, unit='×')}; multipart upload "
         f"{spread(uploads, unit=' s')}, {mb / median_range(uploads)[0]:,.0f} MB/s; "
-        f"stored file's size and hash match; encryption at rest {encryption}"
+        f"stored file's size and hash match; encryption at rest {encryption}; web worker CPU "
+        f"{spread(cpu['multipart'], unit=' s')} per upload"
     )
     notes = [noise_note(ratios, 0.8)]
     if csrf_from != "/submit/":
