@@ -51,6 +51,8 @@ def missing_tools() -> list[str]:
         missing.append(f"PostgreSQL 15 ({pg_bin}/initdb)")
     if not shutil.which("clamd"):
         missing.append("clamd (clamav-daemon)")
+    if not (shutil.which("nginx") or Path("/usr/sbin/nginx").exists()):
+        missing.append("nginx")
     return missing
 
 

@@ -357,6 +357,15 @@ if CACHE_URL:
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Rendered public pages, in each web process's memory: their keys carry the content version,
+# which every request reads from the shared cache above (content.caching), so an edit reaches
+# every process at once while a cached page costs one round trip to Redis, not three.
+CACHES["pages"] = {
+    "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+    "LOCATION": "pages",
+    "TIMEOUT": 24 * 60 * 60,
+    "OPTIONS": {"MAX_ENTRIES": 1000},
+}
 
 # Celery. No broker configured: tasks run eagerly, in-process (the embedded default).
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", REDIS_URL)

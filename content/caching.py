@@ -3,7 +3,8 @@
 - The **content version** (a random token in the shared cache, replaced whenever published
   content is saved) is part of every cached page's key. Each request reads it, so an edit
   shows in every web process at once, and old copies are never read again (they expire).
-- A page is cached whole by `cache_page` under that version (`cache_per_content_version`).
+- A page is cached whole by `cache_page` under that version (`cache_per_content_version`),
+  in the process's memory (the `pages` cache): one round trip to the shared cache a page.
   The cached response is rendered without the request, so nothing personal can get into it,
   and it carries no CSP nonce: the only script element of the page is the JSON-LD data
   block, which CSP does not govern.
@@ -34,6 +35,9 @@ from navigation.eligibility import RULE_SET_VERSION
 logger = logging.getLogger(__name__)
 
 VERSION_KEY = "content:version"
+# Where the pages themselves are kept (settings.CACHES): each process's memory. Only the
+# version is shared, so an edit is seen by every process on its next request.
+PAGE_CACHE_ALIAS = "pages"
 # How long Django's cache keeps a page; an edit changes the key long before.
 PAGE_CACHE_SECONDS = 24 * 60 * 60
 
@@ -69,7 +73,12 @@ def cache_per_content_version(view: View) -> View:
         except Exception:
             logger.warning("page cache unavailable; rendering uncached", exc_info=True)
             return view(request, *args, **kwargs)
-        cached = cache_page(PAGE_CACHE_SECONDS, key_prefix=f"content:{version}:{RULE_SET_VERSION}")
+        cached = cache_page(
+            PAGE_CACHE_SECONDS,
+            # A site configured with one cache keeps its pages there.
+            cache=PAGE_CACHE_ALIAS if PAGE_CACHE_ALIAS in settings.CACHES else "default",
+            key_prefix=f"content:{version}:{RULE_SET_VERSION}",
+        )
         response = cached(view)(request, *args, **kwargs)
         # cache_page dates the copy by Django's own timeout; public_cache_control says
         # how long others may keep it.

@@ -84,7 +84,7 @@ _flush_lifts_the_audit_truncate_guard()
 def _isolated(settings, tmp_path, request) -> Iterator[None]:
     """Each test gets its own private storage and a clean cache; tasks run in-process
     unless the test asks for a live worker."""
-    from django.core.cache import cache
+    from django.core.cache import caches
 
     private = tmp_path / "private"
     private.mkdir()
@@ -97,7 +97,8 @@ def _isolated(settings, tmp_path, request) -> Iterator[None]:
             backend["OPTIONS"] = {**backend["OPTIONS"], "location": str(private)}
         storages[alias] = backend
     settings.STORAGES = storages
-    cache.clear()
+    for alias in settings.CACHES:
+        caches[alias].clear()
     eager = celery_app.conf.task_always_eager
     celery_app.conf.task_always_eager = "live_worker" not in request.fixturenames
     yield

@@ -167,19 +167,16 @@ def test_runs_taking_turns_combine_into_one_figure_per_side():
     assert combined.p99_ms == pytest.approx(20.0)
 
 
-def test_the_same_page_with_another_nonce_counts_as_the_same_bytes():
-    from bench.harness import Response
-    from bench.page import _without_nonce
-
-    def page(nonce: str) -> Response:
-        policy = f"default-src 'self'; script-src 'self' 'nonce-{nonce}'"
-        body = f'<script nonce="{nonce}" src="/static/a.js"></script>'.encode()
-        return Response(200, [("Content-Security-Policy", policy)], body)
-
-    assert _without_nonce(page("Abc123")) == _without_nonce(page("Xyz789"))
-    assert _without_nonce(page("Abc123")) != _without_nonce(
-        Response(200, [], b'<script src="/static/b.js"></script>')
-    )
+def test_a_figure_without_a_target_is_reported_and_fails_nothing():
+    check = Check("1 cached page", "Django cache vs WhiteNoise", 0.42, "", 0)
+    assert check.status == "REPORTED"
+    assert check.verdict == "REPORTED"
+    assert check.target_shown == "–"
+    missing = Check("1 cached page", "Django cache vs WhiteNoise", None, "", 0, note="crashed")
+    assert missing.status == "NOT RUN"
+    passed = Check("1 cached page", "nginx cache vs nginx static", 0.95, ">=", 0.9)
+    assert summary_line([check, passed]) == "1 PASS, 0 MISS, 0 NOT RUN, 1 REPORTED"
+    assert summary_line([passed]) == "1 PASS, 0 MISS, 0 NOT RUN"
 
 
 def test_rounds_are_summed_up_as_their_median_and_range():
