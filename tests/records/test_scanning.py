@@ -24,6 +24,8 @@ from tests.conftest import wait_for
 
 from .conftest import stored_files
 from .files import EICAR, image_bytes, pdf_bytes
+from .test_resumable_uploads import create as resumable_create
+from .test_resumable_uploads import patch as resumable_patch
 
 
 def png_carrying(text: bytes) -> bytes:
@@ -259,3 +261,16 @@ def test_in_production_a_missing_scanner_leaves_the_file_pending(settings, patie
     assert document_scan(document_id=document.pk) == ScanStatus.PENDING
     document.refresh_from_db()
     assert not document.is_downloadable
+
+
+def test_a_resumable_upload_is_scanned_like_any_other(
+    clamd, client, coordinators_mail, django_capture_on_commit_callbacks
+):
+    data = png_carrying(EICAR)
+    url = resumable_create(client, data, category="her2", name="scan.png")["Location"]
+    assert resumable_patch(client, url, 0, data[:100]).status_code == 204
+    with django_capture_on_commit_callbacks(execute=True):
+        assert resumable_patch(client, url, 100, data[100:]).status_code == 204
+    document = Document.objects.get()
+    assert document.status == ScanStatus.INFECTED
+    assert "EICAR" in document.scan_detail
