@@ -21,7 +21,7 @@ RUN SECRET_KEY=build-only-build-only-build-only-build-only-build-only \
     ALLOWED_HOSTS=build DATABASE_URL=sqlite:////tmp/build.sqlite3 CLAMD_ADDRESS=tcp://build:3310 \
     DOCUMENT_ENCRYPTION_KEYS=build:YnVpbGQtb25seS1idWlsZC1vbmx5LWJ1aWxkLW9ubHk= \
     python manage.py collectstatic --noinput \
-    && mkdir -p /app/var/private /app/var/audit && chown -R navigator:navigator /app/var
+    && mkdir -p /app/var/private /app/var/audit /app/var/resumable && chown -R navigator:navigator /app/var
 
 USER navigator
 EXPOSE 8000

@@ -324,6 +324,10 @@ UPLOAD_DRAFT_MAX_AGE_HOURS = env_int("UPLOAD_DRAFT_MAX_AGE_HOURS", 24)
 # for its next piece (renewed by each piece) before its bytes are removed.
 UPLOAD_RESUMABLE_MAX_PATCH_BYTES = env_int("UPLOAD_RESUMABLE_MAX_PATCH_BYTES", 16 * 1024 * 1024)
 UPLOAD_RESUMABLE_LIFETIME = env_int("UPLOAD_RESUMABLE_LIFETIME", 24 * 3600)
+# Where half-sent files wait (encrypted). The pieces of one file may reach any web node, so
+# with more than one node this must be a directory they all share (docker-compose.yml: a
+# volume), as private storage is; by default the upload temporary directory.
+UPLOAD_RESUMABLE_DIR = env_str("UPLOAD_RESUMABLE_DIR") or None
 # A ZIP of DICOM images (an imaging CD) is opened only within these limits, so that an
 # archive bomb is refused before it is unpacked: at most this many entries; this many bytes
 # unpacked in all, and never more than RATIO times the archive's size (overall and per

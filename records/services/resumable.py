@@ -111,8 +111,15 @@ def _lifetime() -> timedelta:
     return timedelta(seconds=settings.UPLOAD_RESUMABLE_LIFETIME)
 
 
+def partials_dir() -> Path:
+    """UPLOAD_RESUMABLE_DIR: shared by every web node, since any of them may get a piece."""
+    if settings.UPLOAD_RESUMABLE_DIR:
+        return Path(settings.UPLOAD_RESUMABLE_DIR)
+    return upload_temp_dir()
+
+
 def partial_path(public_id: uuid.UUID) -> Path:
-    return upload_temp_dir() / f"{PARTIAL_PREFIX}{public_id.hex}"
+    return partials_dir() / f"{PARTIAL_PREFIX}{public_id.hex}"
 
 
 def _partial(upload: ResumableUpload) -> PartialFile:
@@ -391,7 +398,7 @@ def resumable_uploads_expire(*, now: datetime | None = None) -> int:
         for public_id in ResumableUpload.objects.values_list("public_id", flat=True).iterator()
     }
     age = settings.UPLOAD_TEMP_MAX_AGE
-    for path in upload_temp_dir().glob(f"{PARTIAL_PREFIX}*"):
+    for path in partials_dir().glob(f"{PARTIAL_PREFIX}*"):
         key = path.name.removeprefix(PARTIAL_PREFIX).split(".", 1)[0]
         try:
             if key in known or time.time() - path.stat().st_mtime < age:

@@ -360,3 +360,19 @@ def test_an_upload_whose_bytes_are_gone_must_start_again(client, db, upload_temp
     assert patch(client, url, 1000, data[1000:2000]).status_code == 410
     assert not ResumableUpload.objects.exists()
     assert head(client, url).status_code == 404
+
+
+def test_half_sent_files_wait_in_the_directory_every_web_node_shares(
+    client, db, settings, tmp_path, upload_temp_dir
+):
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    settings.UPLOAD_RESUMABLE_DIR = str(shared)
+    data = large_dicom()
+    url = create(client, data)["Location"]
+    patch(client, url, 0, data[:1000])
+    assert partial_files(shared)
+    assert partial_files(upload_temp_dir) == []
+    assert patch(client, url, 1000, data[1000:]).status_code == 204
+    assert partial_files(shared) == []
+    assert Document.objects.get().sha256 == hashlib.sha256(data).hexdigest()
