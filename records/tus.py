@@ -66,10 +66,10 @@ def _tus(response: HttpResponse) -> HttpResponse:
     return response
 
 
-def _error(message: str, status: int, **headers: str) -> HttpResponse:
+def _error(message: str, status: int, *, offset: int | None = None) -> HttpResponse:
     response = JsonResponse({"error": str(message)}, status=status)
-    for name, value in headers.items():
-        response[name.replace("_", "-")] = value
+    if offset is not None:
+        response["Upload-Offset"] = str(offset)
     return _tus(response)
 
 
@@ -160,7 +160,8 @@ def serve(
 ) -> HttpResponse:
     """HEAD, PATCH, DELETE or GET <upload>. An upload that is not `owner`'s is not found,
     exactly like one that does not exist."""
-    if refused := version_refused(request) if request.method != "GET" else None:
+    # GET is ours, not the protocol's: the page's script asks it for the finished file.
+    if request.method != "GET" and (refused := version_refused(request)):
         return refused
     upload = None
     if owner is not None:
@@ -228,7 +229,7 @@ def _patch(
         return _error(
             _("The upload is further along than this piece; ask where it stands."),
             409,
-            Upload_Offset=str(mismatch.offset),
+            offset=mismatch.offset,
         )
     except PartialBusy:
         return _error(_("This upload is still receiving an earlier piece."), 423)
