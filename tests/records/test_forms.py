@@ -64,9 +64,9 @@ def test_a_bad_email_is_a_field_error_and_keeps_every_other_answer():
     form = ContactForm({**CONTACT, "email": "maria@"})
     assert not form.is_valid()
     assert list(form.errors) == ["email"]
-    html = form.as_div()
-    assert 'value="Ana Example"' in html
-    assert 'value="+44 20 7946 0958"' in html
+    # Shown again with the page: every answer but the wrong one is still filled in.
+    assert form["full_name"].value() == CONTACT["full_name"]
+    assert form["phone"].value() == CONTACT["phone"]
 
 
 @time_machine.travel(TODAY)
@@ -100,9 +100,8 @@ def test_a_future_diagnosis_date_is_a_field_error_and_keeps_the_other_answers():
     form = ClinicalProfileForm({**PROFILE, "diagnosis_date": "2026-12-25"})
     assert not form.is_valid()
     assert list(form.errors) == ["diagnosis_date"]
-    html = form.as_div()
-    assert 'value="XELOX" selected' in html
-    assert 'value="IIIA" selected' in html
+    assert form["first_line_regimen"].value() == "XELOX"
+    assert form["stage"].value() == "IIIA"
 
 
 @time_machine.travel(TODAY)
@@ -121,9 +120,7 @@ def test_ecog_offers_0_to_4_in_plain_words():
 def test_who_is_filling_in_offers_only_real_answers_and_none_is_preticked():
     from records.forms import ContactForm
 
-    html = str(ContactForm()["relationship"])
-    assert "Select an option" not in html
-    assert "checked" not in html
+    assert ContactForm()["relationship"].value() in (None, "")
     assert ContactForm().fields["relationship"].choices == [
         ("self", "I am the patient"),
         ("family", "Family member"),
