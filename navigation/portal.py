@@ -48,12 +48,12 @@ from navigation.services import case_event_record, case_transition
 from records import tus
 from records.emails import CanonicalEmailFormField, email_canonical_or_none
 from records.models import AuditEvent, Document, DocumentCategory, Patient
+from records.responses import document_download_response
 from records.services.audit import audit_record
 from records.services.documents import (
     DocumentUnavailable,
     clean_original_name,
     document_add_to_patient,
-    document_download_response,
 )
 from records.services.resumable import UploadOwner
 from records.uploads import (

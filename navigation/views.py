@@ -22,8 +22,9 @@ from navigation.privacy import ERASE_PERMISSION, case_erase
 from navigation.selectors import case_audit_trail
 from navigation.summary import summary_build
 from records.models import AuditEvent, Document
+from records.responses import document_download_response, document_unavailable_response
 from records.services.audit import audit_record
-from records.services.documents import DocumentUnavailable, document_download_response
+from records.services.documents import DocumentUnavailable
 
 
 def audit(request: HttpRequest, *, action: str, case: Case, target: str) -> None:
@@ -68,7 +69,7 @@ def case_document_download(request: HttpRequest, case_id: int, document_id) -> H
         )
     except DocumentUnavailable as exc:
         messages.error(request, exc.reason)
-        return exc.as_response()
+        return document_unavailable_response(exc)
 
 
 @require_GET

@@ -42,11 +42,13 @@ def audit_record(
     query: str = "",
     target: str = "",
     request: HttpRequest | None = None,
+    ip_address: str | None = None,
 ) -> AuditEvent:
     """Append one audit event to the chain and return it.
 
     One patient's record: `patient`. A list: `patients` (those shown, possibly none) and
-    its `query` (see `audit_query`).
+    its `query` (see `audit_query`). Where from: the client address of `request`, or
+    `ip_address` given as such.
     """
     shown = " ".join(sorted({str(p.public_id if isinstance(p, Patient) else p) for p in patients}))
     for _attempt in range(5):
@@ -59,7 +61,7 @@ def audit_record(
                 patients_shown=shown,
                 query=query,
                 target=target,
-                ip_address=client_ip(request) if request is not None else None,
+                ip_address=client_ip(request) if request is not None else ip_address,
             )
         except IntegrityError:
             # Another writer appended after the same row first (only possible where the

@@ -1,7 +1,7 @@
 """Storing patients' files, and the one way they leave private storage.
 
 Others call these: the drafts (`services.drafts`), the portal (`document_add_to_patient`),
-the coordinator admin (`document_download_response`).
+the downloads (`document_release`).
 """
 
 import hashlib
@@ -15,7 +15,6 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.files.storage import storages
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.http import FileResponse, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 
 from cancerfax.tasking import enqueue
@@ -49,17 +48,6 @@ class DocumentUnavailable(Exception):
         super().__init__(reason)
         self.reason = reason
         self.changed = changed
-
-    def as_response(self) -> HttpResponse:
-        """The refusal as staff see it: the reason in plain text, never cached. 409 when the
-        stored bytes changed (a conflict to investigate), else 404."""
-        response = HttpResponse(
-            self.reason,
-            status=409 if self.changed else 404,
-            content_type="text/plain; charset=utf-8",
-        )
-        response["Cache-Control"] = "no-store, private"
-        return response
 
 
 # --- names ------------------------------------------------------------------------------
@@ -214,16 +202,17 @@ def _verified_copy(document: Document) -> tuple[BinaryIO | None, str]:
     return copy, hasher.hexdigest()
 
 
-def document_download_response(
+def document_release(
     *,
     document: Document,
-    request: HttpRequest,
     actor_label: str,
     actor: AbstractBaseUser | None = None,
-) -> FileResponse:
-    """The file as an attachment, after checking it is clean and unchanged; audited.
+    ip_address: str | None = None,
+) -> BinaryIO:
+    """The document's bytes, open, after checking it is clean and unchanged; audited.
 
-    Raises DocumentUnavailable instead when it must not leave storage.
+    The caller sends them (`records.responses.document_download_response`) and closes
+    them. Raises DocumentUnavailable instead when it must not leave storage.
     """
     if not document.is_downloadable or document.patient_id is None:
         raise DocumentUnavailable(_("This document is not available for download."))
@@ -237,7 +226,7 @@ def document_download_response(
             action=AuditEvent.Action.DOWNLOAD_REFUSED,
             patient=document.patient,
             target=f"document:{document.public_id}",
-            request=request,
+            ip_address=ip_address,
         )
         coordinators_alert(
             document=document,
@@ -258,18 +247,9 @@ def document_download_response(
             action=AuditEvent.Action.DOWNLOAD_DOCUMENT,
             patient=document.patient,
             target=f"document:{document.public_id}",
-            request=request,
+            ip_address=ip_address,
         )
     except BaseException:
         copy.close()  # no audit row, no download
         raise
-    response = FileResponse(
-        copy,
-        as_attachment=True,
-        filename=document.original_name,
-        content_type=document.content_type or "application/octet-stream",
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "no-store"
-    response["Content-Security-Policy"] = "sandbox; default-src 'none'"
-    return response
+    return copy

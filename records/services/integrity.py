@@ -1,6 +1,6 @@
 """Periodic re-check of stored files against the SHA-256 taken at upload.
 
-Downloads check the hash every time (`records.services.documents.document_download_response`);
+Downloads check the hash every time (`records.services.documents.document_release`);
 this sweep finds a changed or missing file before anyone asks for it, and tells the
 coordinators.
 """

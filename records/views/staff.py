@@ -9,7 +9,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from records.models import Document
-from records.services.documents import DocumentUnavailable, document_download_response
+from records.responses import document_download_response, document_unavailable_response
+from records.services.documents import DocumentUnavailable
 
 
 @never_cache
@@ -29,4 +30,4 @@ def document_download(request: HttpRequest, public_id: uuid.UUID) -> HttpRespons
             actor_label=request.user.get_username(),
         )
     except DocumentUnavailable as unavailable:
-        return unavailable.as_response()
+        return document_unavailable_response(unavailable)

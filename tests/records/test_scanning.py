@@ -14,11 +14,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from records.clamd import ScannerUnavailable, clamd_scan, scanner_state
 from records.models import Document, ScanStatus
-from records.services.documents import (
-    DocumentUnavailable,
-    document_add_to_patient,
-    document_download_response,
-)
+from records.responses import document_download_response
+from records.services.documents import DocumentUnavailable, document_add_to_patient
 from records.services.scanning import document_scan, documents_rescan_pending
 from tests.conftest import wait_for
 
