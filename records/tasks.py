@@ -6,9 +6,8 @@ from cancerfax.tasking import ResilientTask
 from records.services.audit import audit_chain_anchor
 from records.services.drafts import drafts_expire
 from records.services.integrity import stored_files_verify
-from records.services.resumable import resumable_uploads_expire
 from records.services.scanning import document_scan, documents_rescan_pending
-from records.services.uploads import upload_temp_cleanup
+from records.services.uploads import upload_leftovers_remove
 
 
 @shared_task(name="records.scan_document", base=ResilientTask, ignore_result=True)
@@ -35,8 +34,7 @@ def clean_upload_temp() -> None:
     """For beat, where the worker shares the web nodes' FILE_UPLOAD_TEMP_DIR: temporary
     upload files of requests that died (gunicorn's master also removes a killed worker's),
     and resumable uploads not continued in time, with their half-sent bytes."""
-    upload_temp_cleanup()
-    resumable_uploads_expire()
+    upload_leftovers_remove()
 
 
 @shared_task(name="records.anchor_audit_chain", ignore_result=True)

@@ -5,6 +5,7 @@ import time
 
 from django.conf import settings
 
+from records.services.resumable import resumable_uploads_expire
 from records.uploads import TEMP_PREFIX, upload_temp_dir
 
 logger = logging.getLogger(__name__)
@@ -28,3 +29,9 @@ def upload_temp_cleanup(*, pid: int | None = None, now: float | None = None) -> 
     if removed:
         logger.info("removed %s upload temporary files left behind", removed)
     return removed
+
+
+def upload_leftovers_remove() -> tuple[int, int]:
+    """What uploads left behind on this node: temporary files of requests that died, and
+    resumable uploads not continued in time. Returns how many of each were removed."""
+    return upload_temp_cleanup(), resumable_uploads_expire()

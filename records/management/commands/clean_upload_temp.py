@@ -1,7 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from records.services.resumable import resumable_uploads_expire
-from records.services.uploads import upload_temp_cleanup
+from records.services.uploads import upload_leftovers_remove
 
 
 class Command(BaseCommand):
@@ -12,5 +11,6 @@ class Command(BaseCommand):
     )
 
     def handle(self, *args, **options) -> None:
-        self.stdout.write(f"removed {upload_temp_cleanup()} temporary upload files")
-        self.stdout.write(f"removed {resumable_uploads_expire()} expired resumable uploads")
+        files, uploads = upload_leftovers_remove()
+        self.stdout.write(f"removed {files} temporary upload files")
+        self.stdout.write(f"removed {uploads} expired resumable uploads")
