@@ -467,6 +467,8 @@ RETENTION_DAYS = env_int("RETENTION_DAYS", 730)
 # Mail. Development prints messages to the console; production sends through SMTP.
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "CancerFax navigator <care@localhost>")
 SERVER_EMAIL = env_str("SERVER_EMAIL", DEFAULT_FROM_EMAIL)
+# Team addresses that receive every coordinator mail, besides each active coordinator with an
+# email address (cancerfax.roles.coordinator_addresses).
 COORDINATOR_EMAILS = env_list("COORDINATOR_EMAILS", [])
 _mail_backend = env_str("EMAIL_BACKEND", "smtp" if PRODUCTION else "console")
 if _mail_backend == "smtp":
