@@ -137,7 +137,7 @@ def _portal_client():
     from django.test import Client
 
     from navigation.models import Case
-    from navigation.portal import SESSION_EMAIL, SESSION_PATIENTS
+    from navigation.sessions import SESSION_EMAIL, SESSION_PATIENTS
 
     case = Case.objects.select_related("patient").get(reference=f"CF-Q{0:07d}")
     host = "127.0.0.1" if "127.0.0.1" in settings.ALLOWED_HOSTS else "testserver"
@@ -357,7 +357,7 @@ def run_measure(total_cases: int = CASES, rounds: int = ROUNDS) -> dict:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from navigation.admin import CaseAdmin
+    from navigation.admin.cases import CaseAdmin
 
     if connection.vendor != "postgresql":
         raise RuntimeError("the queue benchmark needs PostgreSQL (set DATABASE_URL)")

@@ -92,7 +92,7 @@ def _submit(number: int, marks: dict[str, float]) -> int:
     """
     from django.db import transaction
 
-    from navigation.intake import intake_submit
+    from navigation.services.intake import intake_submit
     from records.consent import CONSENT_VERSION
 
     marks.clear()

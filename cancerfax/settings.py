@@ -434,7 +434,7 @@ BROKER_FAILURE_PAUSE = env_int("BROKER_FAILURE_PAUSE", 5)
 CELERY_BEAT_SCHEDULER = "cancerfax.tasking:HeartbeatScheduler"
 HEARTBEAT_INTERVAL_SECONDS = env_int("HEARTBEAT_INTERVAL_SECONDS", 30)
 HEARTBEAT_STALE_SECONDS = env_int("HEARTBEAT_STALE_SECONDS", 120)
-# The reconciler (navigation.reconcile): re-sends reviews sent but not done after the
+# The reconciler (navigation.services.reconcile): re-sends reviews sent but not done after the
 # grace period, and finds open cases without a review whatever the outbox says.
 RECONCILE_INTERVAL_SECONDS = env_int("RECONCILE_INTERVAL_SECONDS", 60)
 RECONCILE_GRACE_SECONDS = env_int("RECONCILE_GRACE_SECONDS", 300)
@@ -458,8 +458,6 @@ CELERY_BEAT_SCHEDULE: dict = {
     "clear-expired-sessions": {"task": "cancerfax.clear_expired_sessions", "schedule": 3600.0},
     "anchor-audit-chain": {"task": "records.anchor_audit_chain", "schedule": 86400.0},
 }
-# Task modules outside the apps' tasks.py: erasure and retention, stored-file integrity.
-CELERY_IMPORTS = ["navigation.privacy"]
 # Closed cases (not suitable, withdrawn, completed) are erased this many days after their
 # last event.
 RETENTION_DAYS = env_int("RETENTION_DAYS", 730)

@@ -1,11 +1,42 @@
-"""Forms on the coordinators' case page and in the centres admin."""
+"""Forms: the portal's (sign-in, upload, withdrawal), the coordinators' case page's and the
+centres admin's."""
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from navigation.models import Case, CaseStatus, Centre
-from navigation.services import ALLOWED_TRANSITIONS
+from navigation.services.cases import ALLOWED_TRANSITIONS
+from records.emails import CanonicalEmailFormField
 from records.models import DocumentCategory
+
+# --- the patient portal -----------------------------------------------------------------
+
+
+class SignInForm(forms.Form):
+    email = CanonicalEmailFormField(
+        label=_("Your email address"),
+        help_text=_("The address you gave when you submitted your records."),
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
+
+
+class PortalUploadForm(forms.Form):
+    category = forms.ChoiceField(label=_("What is it?"), choices=DocumentCategory.choices)
+
+
+class WithdrawalForm(forms.Form):
+    erase = forms.BooleanField(
+        label=_("Also erase my personal data and documents"),
+        required=False,
+        help_text=_("A coordinator will confirm by email once it is done."),
+    )
+    confirm = forms.BooleanField(
+        label=_("I understand that my case will be closed and no longer reviewed"),
+        error_messages={"required": _("Please tick this box to confirm.")},
+    )
+
+
+# --- the coordinators' case page and the centres admin -----------------------------------
 
 
 class RecordsRequestForm(forms.Form):

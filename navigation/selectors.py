@@ -1,11 +1,14 @@
-"""Reads that repeat: the coordinators' queue and a case page's parts."""
+"""Reads that repeat: the coordinators' queue, a case page's parts, the coordinators."""
 
 import re
+import uuid
 
 from django.db import connections
-from django.db.models import Min, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Min, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 
-from navigation.models import Case, CaseEvent, ReviewTask
+from cancerfax.roles import coordinators
+from navigation.models import Case, CaseEvent, CaseEventKind, ReviewTask
 from records.emails import email_canonical_or_none
 from records.models import AuditEvent, Document
 
@@ -76,3 +79,37 @@ def case_timeline(case: Case) -> QuerySet[CaseEvent]:
 
 def case_audit_trail(case: Case) -> QuerySet[AuditEvent]:
     return AuditEvent.objects.filter(patient_ref=case.patient.public_id).order_by("-at", "-pk")
+
+
+def case_erasure_requested(case: Case) -> CaseEvent | None:
+    """The patient's latest request for erasure on this case's history, if any."""
+    return case.events.filter(kind=CaseEventKind.ERASURE_REQUESTED).order_by("-at", "-pk").first()
+
+
+def submission_case(key: uuid.UUID | None) -> Case | None:
+    """The case a submission form already stored, if any."""
+    return Case.objects.filter(submission_key=key).first() if key else None
+
+
+def coordinators_by_open_tasks():
+    """Coordinators, fewest open review tasks first.
+
+    Counted per coordinator on the partial index of open tasks: the cost follows the open
+    tasks only, not every task ever done (a join and GROUP BY over all tasks did)."""
+    open_tasks = (
+        ReviewTask.objects.open()
+        .filter(assignee=OuterRef("pk"))
+        .order_by()
+        .values("assignee")
+        .annotate(n=Count("*"))
+        .values("n")
+    )
+    return (
+        coordinators()
+        .annotate(open_tasks=Coalesce(Subquery(open_tasks), 0))
+        .order_by("open_tasks", "pk")
+    )
+
+
+def coordinator_with_fewest_open_tasks():
+    return coordinators_by_open_tasks().first()

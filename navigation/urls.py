@@ -1,16 +1,17 @@
 from django.urls import path
 
-from navigation import intake, portal, prescreen
+from navigation import prescreen
+from navigation.views import portal, public
 
 app_name = "navigation"
 
 urlpatterns: list = [
     path("eligibility/", prescreen.eligibility, name="eligibility"),
     path("api/v1/prescreen/", prescreen.prescreen_api, name="prescreen_api"),
-    path("submit/", intake.submit, name="submit"),
-    path("submit/received/", intake.submit_received, name="submit_received"),
-    path("submit/draft/", intake.submit_draft_save, name="submit_draft"),
-    path("submit/resume/<str:token>/", intake.submit_resume, name="submit_resume"),
+    path("submit/", public.submit, name="submit"),
+    path("submit/received/", public.submit_received, name="submit_received"),
+    path("submit/draft/", public.submit_draft_save, name="submit_draft"),
+    path("submit/resume/<str:token>/", public.submit_resume, name="submit_resume"),
     path("portal/", portal.portal, name="portal"),
     path("portal/signin/", portal.portal_signin, name="portal_signin"),
     path("portal/signin/<str:token>/", portal.portal_link, name="portal_link"),

@@ -1,5 +1,5 @@
 // Keeps the answers of the submission form with this browser's draft while they are typed
-// (navigation/intake.py: submit_draft_save), so a reload or a lost connection loses
+// (navigation/views/public.py: submit_draft_save), so a reload or a lost connection loses
 // nothing. Until a save has gone through, static/js/forms.js warns before the page is left.
 (function () {
   "use strict";

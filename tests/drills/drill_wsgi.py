@@ -12,9 +12,9 @@ from cancerfax.wsgi import application  # noqa: F401
 PAUSE_FILE = os.environ.get("CFX_DRILL_COMMIT_PAUSE_FILE")
 
 if PAUSE_FILE:
-    from navigation import intake
+    from navigation.views import public
 
-    _received = intake._received
+    _received = public._received
 
     def _paused_received(request, case):
         if case.patient.email.startswith("commit-stop"):
@@ -25,4 +25,4 @@ if PAUSE_FILE:
                 time.sleep(0.05)
         return _received(request, case)
 
-    intake._received = _paused_received
+    public._received = _paused_received

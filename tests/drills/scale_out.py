@@ -340,7 +340,7 @@ def run(
     # 4. A patient redeems a sign-in link on the second instance; the session is valid on the
     #    first. The link is issued here as the mail task issues it: mail in the workers' output
     #    has its links redacted, as every log line has.
-    from navigation.portal import portal_link_issue
+    from navigation.services.portal import portal_link_issue
 
     patient = Visitor()
     path = f"/portal/signin/{portal_link_issue(email=f'{prefix}-0@example.org')}/"

@@ -11,7 +11,7 @@ from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
-from navigation.reconcile import reviews_reconcile
+from navigation.services.reconcile import reviews_reconcile
 from records.models import Document
 from tests.drills import ledger
 from tests.drills.processes import DrillRedis, free_port, scratch_directory, start_worker

@@ -5,7 +5,7 @@ import time
 import pytest
 
 from navigation.models import Case, CaseEvent, Outbox, ReviewTask
-from navigation.services import case_open
+from navigation.services.cases import case_open
 from tests.conftest import wait_for
 from tests.drills import ledger
 from tests.drills.processes import start_worker

@@ -12,7 +12,7 @@ from pathlib import Path
 PAUSE_FILE = os.environ.get("CFX_DRILL_PAUSE_FILE")
 
 if PAUSE_FILE:
-    from navigation import review
+    from navigation.services import review
 
     _notify = review.review_task_notify
 

@@ -8,8 +8,8 @@ audit rows written: one per allowed view of patient data, none for a refusal.
 import pytest
 from django.urls import reverse
 
-from navigation.portal import SESSION_EMAIL, SESSION_PATIENTS
-from navigation.review import case_review_open
+from navigation.services.review import case_review_open
+from navigation.sessions import SESSION_EMAIL, SESSION_PATIENTS
 from records.models import AuditEvent
 from tests.conftest import staff_client
 from tests.navigation.factories import make_case, make_document

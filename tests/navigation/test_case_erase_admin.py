@@ -8,7 +8,7 @@ from django.test import Client
 from django.urls import reverse
 
 from navigation.models import Case
-from navigation.portal import case_withdraw
+from navigation.services.portal import case_withdraw
 from records.models import AuditEvent
 from tests.conftest import STAFF_PASSWORD, staff_client
 from tests.navigation.factories import make_case, make_document

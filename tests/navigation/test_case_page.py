@@ -5,7 +5,7 @@ from django.core import mail
 from django.urls import reverse
 
 from navigation.models import CaseEvent, CaseNote, CaseStatus, OncologySummary, RecordsRequest
-from navigation.review import case_review_open
+from navigation.services.review import case_review_open
 from records.models import AuditEvent, DocumentCategory, ScanStatus
 from tests.navigation.factories import make_case, make_document
 

@@ -10,7 +10,7 @@ from cancerfax.roles import COORDINATORS
 from navigation import eligibility
 from navigation.models import Case, CaseEvent, ReviewTask
 from navigation.profiles import engine_profile
-from navigation.review import (
+from navigation.services.review import (
     case_review_open,
     cases_rescreen,
     missing_records_for,
@@ -188,8 +188,8 @@ def test_a_case_withdrawn_before_the_task_ran_gets_no_review(coordinator):
 
 def test_new_uploads_update_what_is_missing_and_fulfil_the_request(coordinator):
     from navigation.models import RecordsRequest
-    from navigation.review import cases_missing_records_refresh
-    from navigation.services import records_request_create
+    from navigation.services.records_requests import records_request_create
+    from navigation.services.review import cases_missing_records_refresh
 
     case = make_case(her2_ihc="", gastrectomy="none")
     case_review_open(case_id=case.pk)
@@ -211,7 +211,7 @@ def test_new_uploads_update_what_is_missing_and_fulfil_the_request(coordinator):
 def test_the_review_and_its_beat_work_log_no_patient_data(coordinator, caplog, settings):
     import logging
 
-    from navigation.services import outbox_sweep
+    from navigation.services.outbox import outbox_sweep
 
     caplog.set_level(logging.DEBUG)
     settings.COORDINATOR_EMAILS = []

@@ -4,14 +4,14 @@ import pytest
 from django.core import mail
 
 from navigation.models import Case, CaseEvent, CaseStatus, Outbox, RecordsRequest
-from navigation.services import (
+from navigation.services.cases import (
     TransitionNotAllowed,
     case_assign,
     case_centre_choose,
     case_open,
     case_transition,
-    records_request_create,
 )
+from navigation.services.records_requests import records_request_create
 from tests.navigation.factories import make_case, make_patient
 
 pytestmark = pytest.mark.django_db
@@ -149,7 +149,7 @@ def test_an_empty_request_is_refused(coordinator):
 
 
 def test_assigning_writes_history_and_moves_the_open_review_task(coordinator, superuser):
-    from navigation.review import case_review_open
+    from navigation.services.review import case_review_open
 
     case = make_case()
     case_review_open(case_id=case.pk)
@@ -176,7 +176,7 @@ def test_choosing_a_centre_needs_a_case_under_review(coordinator):
 
 
 def test_a_decision_on_the_case_closes_its_initial_review(coordinator):
-    from navigation.review import case_review_open
+    from navigation.services.review import case_review_open
 
     case = make_case()
     task = case_review_open(case_id=case.pk)

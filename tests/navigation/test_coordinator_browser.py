@@ -15,8 +15,8 @@ from django.db import transaction
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from navigation.models import RecordsRequest
-from navigation.portal import portal_link_issue
-from navigation.services import case_open
+from navigation.services.cases import case_open
+from navigation.services.portal import portal_link_issue
 from records.consent import CONSENT_VERSION
 from records.services.patients import patient_submit
 from tests.conftest import STAFF_PASSWORD

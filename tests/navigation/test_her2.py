@@ -6,9 +6,9 @@ import pytest
 from django.urls import reverse
 
 from navigation.models import Case
-from navigation.review import case_review_open
 from navigation.selectors import her2_q
-from navigation.summary import summary_build
+from navigation.services.review import case_review_open
+from navigation.services.summary import summary_build
 from records.models import ClinicalProfile
 from tests.navigation.factories import make_case
 from tests.navigation.test_summary import pdf_text

@@ -9,8 +9,9 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import OperationalError
 
-from navigation import intake
 from navigation.models import Case
+from navigation.sessions import RECEIVED_SESSION_KEY
+from navigation.views import public
 from records.models import Document, Patient
 from tests.navigation.test_intake import pdf_bytes, valid_answers
 
@@ -62,7 +63,7 @@ def test_a_database_failure_before_commit_says_nothing_was_stored_and_keeps_the_
     def outage(**kwargs):
         raise OperationalError("could not connect to server")
 
-    monkeypatch.setattr(intake, "intake_submit", outage)
+    monkeypatch.setattr(public, "intake_submit", outage)
     response = client.post("/submit/", _keyed(full_name="Kept Name"))
     assert response.status_code == 503
     page = response.content.decode()
@@ -100,7 +101,7 @@ def test_a_session_that_cannot_be_saved_after_commit_still_shows_the_reference(
     real_save = SessionStore.save
 
     def save(self, must_create=False):
-        if intake.RECEIVED_SESSION_KEY in self._session:
+        if RECEIVED_SESSION_KEY in self._session:
             # What Django's database session store raises when its UPDATE fails.
             raise UpdateError
         return real_save(self, must_create)
@@ -117,7 +118,7 @@ def test_the_form_page_with_the_database_down_is_a_503_page_not_a_bare_400(clien
     def outage(*args, **kwargs):
         raise OperationalError("could not connect to server")
 
-    monkeypatch.setattr(intake, "draft_for_request", outage)
+    monkeypatch.setattr(public, "draft_for_request", outage)
     response = client.get("/submit/")
     assert response.status_code == 503
     assert b"briefly unavailable" in response.content

@@ -5,7 +5,7 @@ from django.core.management import call_command
 
 from navigation.matching import centres_rank, load_example_centres
 from navigation.models import Centre
-from navigation.review import case_review_open
+from navigation.services.review import case_review_open
 from tests.navigation.factories import make_case
 
 pytestmark = pytest.mark.django_db

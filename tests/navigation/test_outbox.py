@@ -15,7 +15,8 @@ from django.utils import timezone
 from cancerfax.celery import app as celery_app
 from cancerfax.tasks import worker_heartbeat
 from navigation.models import Case, Outbox, ReviewTask
-from navigation.services import OUTBOX_LEASE, case_open, outbox_publish, outbox_sweep
+from navigation.services.cases import case_open
+from navigation.services.outbox import OUTBOX_LEASE, outbox_publish, outbox_sweep
 from navigation.tasks import open_case_review
 from records.consent import CONSENT_VERSION
 from records.services.patients import patient_submit
@@ -231,7 +232,7 @@ def test_two_sweepers_at_once_never_send_the_same_row(postgres, monkeypatch):
 
     from django.db import connection as default_connection
 
-    from navigation import services
+    from navigation.services import outbox
 
     cases = [Case.objects.create(patient=make_patient()) for _ in range(12)]
     for case in cases:
@@ -244,7 +245,7 @@ def test_two_sweepers_at_once_never_send_the_same_row(postgres, monkeypatch):
         with lock:
             sent.append(case_id)
 
-    monkeypatch.setattr(services, "_publish", record)
+    monkeypatch.setattr(outbox, "_publish", record)
 
     def sweeper() -> None:
         start.wait()

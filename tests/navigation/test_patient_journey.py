@@ -60,7 +60,7 @@ class Site:
 
 def ask_for_imaging(reference: str) -> None:
     from navigation.models import Case
-    from navigation.services import records_request_create
+    from navigation.services.records_requests import records_request_create
 
     records_request_create(
         case=Case.objects.get(reference=reference),

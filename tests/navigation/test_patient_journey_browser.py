@@ -183,7 +183,7 @@ def test_the_form_with_errors_and_the_portal_case_page_pass_an_accessibility_che
     assert results.violations_count == 0, results.generate_report()
 
     case = make_case(email="ana@example.org")
-    from navigation.portal import portal_link_issue
+    from navigation.services.portal import portal_link_issue
 
     page.goto(f"/portal/signin/{portal_link_issue(email='ana@example.org')}/")
     page.click("button:has-text('Continue to my case')")

@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from navigation.models import CaseEvent, CaseStatus, RecordsRequest
-from navigation.portal import PATIENT_LABEL
+from navigation.views.portal import PATIENT_LABEL
 from records.models import AuditEvent, Consent, Document, DocumentCategory, ScanStatus
 from records.services.audit import audit_record
 from tests.navigation.test_portal_signin import make_case, sign_in

@@ -12,8 +12,9 @@ from django.test import TestCase
 from django.urls import reverse
 from django.utils import timezone
 
-from navigation import portal
 from navigation.models import Case, PortalToken
+from navigation.services import portal
+from navigation.sessions import SESSION_EMAIL
 from records.models import Patient, Relationship
 
 pytestmark = pytest.mark.django_db
@@ -125,7 +126,7 @@ def test_a_link_works_only_once(client):
     again = client.post(path)
     assert again.status_code == 400
     assert b"no longer works" in again.content
-    assert portal.SESSION_EMAIL not in client.session
+    assert SESSION_EMAIL not in client.session
 
 
 def test_a_used_link_is_shown_as_no_longer_working(client):
@@ -144,7 +145,7 @@ def test_a_link_expires_after_thirty_minutes(client):
         traveller.shift(portal.LINK_LIFETIME + timedelta(seconds=1))
         response = client.post(path)
     assert response.status_code == 400
-    assert portal.SESSION_EMAIL not in client.session
+    assert SESSION_EMAIL not in client.session
     assert PortalToken.objects.get().used_at is None
 
 
@@ -170,7 +171,7 @@ def test_a_tampered_link_is_refused(client):
     ]
     for bad in forged:
         assert client.post(bad).status_code == 400, bad
-    assert portal.SESSION_EMAIL not in client.session
+    assert SESSION_EMAIL not in client.session
     # The genuine link was not spent by the forgeries.
     assert client.post(path).status_code == 302
 
@@ -212,10 +213,10 @@ def test_the_address_gets_another_mail_after_the_interval(client, settings):
 def test_signing_out_flushes_the_session(client):
     make_case(email="ana@example.org")
     sign_in(client, "ana@example.org")
-    assert client.session.get(portal.SESSION_EMAIL) == "ana@example.org"
+    assert client.session.get(SESSION_EMAIL) == "ana@example.org"
     response = client.post("/portal/signout/")
     assert response.status_code == 302
-    assert portal.SESSION_EMAIL not in client.session
+    assert SESSION_EMAIL not in client.session
     assert b'name="email"' in client.get("/portal/").content
 
 

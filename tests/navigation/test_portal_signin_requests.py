@@ -14,9 +14,9 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from cancerfax.celery import app as celery_app
-from navigation import portal
 from navigation.models import PortalSignInRequest, PortalToken
-from navigation.privacy import case_erase
+from navigation.services import portal
+from navigation.services.privacy import case_erase
 from tests.conftest import wait_for
 from tests.navigation.test_portal_signin import make_case
 

@@ -8,7 +8,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from cancerfax.pagination import LookaheadPaginator
-from navigation.admin import CaseAdmin
+from navigation.admin.cases import CaseAdmin
 from navigation.models import Case, CaseEvent, CaseStatus, RecordsRequest, ReviewTask
 from tests.navigation.factories import bulk_cases, make_case
 

@@ -8,10 +8,15 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from navigation.admin import CaseAdmin
+from navigation.admin.cases import CaseAdmin
 from navigation.models import Case
-from navigation.review import coordinator_with_fewest_open_tasks, coordinators_by_open_tasks
-from navigation.selectors import case_queue, case_search, reference_canonical
+from navigation.selectors import (
+    case_queue,
+    case_search,
+    coordinator_with_fewest_open_tasks,
+    coordinators_by_open_tasks,
+    reference_canonical,
+)
 from tests.navigation.factories import bulk_cases, make_case
 from tests.navigation.test_portal_signin import sign_in
 

@@ -10,11 +10,11 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from cancerfax.models import Heartbeat
-from navigation import services
 from navigation.models import Case, CaseStatus, Outbox, ReviewTask
-from navigation.reconcile import reviews_reconcile
-from navigation.review import case_review_open
-from navigation.services import case_open
+from navigation.services import outbox as outbox_service
+from navigation.services.cases import case_open
+from navigation.services.reconcile import reviews_reconcile
+from navigation.services.review import case_review_open
 from tests.navigation.factories import make_patient
 
 pytestmark = pytest.mark.django_db
@@ -26,14 +26,14 @@ LATER = timedelta(hours=1)
 def lost_broker(monkeypatch):
     """A broker that takes every task and then loses it (Redis restarted without its data)."""
     taken: list[int] = []
-    monkeypatch.setattr(services, "_publish", lambda *, kind, case_id: taken.append(case_id))
+    monkeypatch.setattr(outbox_service, "_publish", lambda *, kind, case_id: taken.append(case_id))
     return taken
 
 
 def test_a_row_is_done_only_once_its_review_task_exists(coordinator, lost_broker):
     case = Case.objects.create(patient=make_patient())
     outbox = Outbox.objects.create(kind=KIND, case=case)
-    assert services.outbox_publish(outbox=outbox)
+    assert outbox_service.outbox_publish(outbox=outbox)
     outbox.refresh_from_db()
     assert outbox.sent_at is not None and outbox.done_at is None
 
@@ -48,7 +48,7 @@ def test_a_review_sent_but_lost_by_the_broker_is_sent_again_after_the_grace_peri
 ):
     case = Case.objects.create(patient=make_patient())
     outbox = Outbox.objects.create(kind=KIND, case=case)
-    services.outbox_publish(outbox=outbox)
+    outbox_service.outbox_publish(outbox=outbox)
     assert lost_broker == [case.pk]
 
     assert reviews_reconcile().resent == 0  # still within the grace period: left alone
@@ -105,7 +105,8 @@ def test_a_review_that_meets_a_database_outage_is_retried_not_acknowledged_as_do
     from celery.exceptions import Retry
     from django.db import OperationalError
 
-    from navigation import review, tasks
+    from navigation import tasks
+    from navigation.services import review
 
     case = Case.objects.create(patient=make_patient())
 
@@ -129,7 +130,7 @@ def test_the_command_reconciles_and_stamps_the_reconcilers_heartbeat(
 ):
     settings.CELERY_BROKER_URL = ""
     with pytest.MonkeyPatch.context() as patch, django_capture_on_commit_callbacks(execute=True):
-        patch.setattr(services, "_publish", lambda **kw: None)
+        patch.setattr(outbox_service, "_publish", lambda **kw: None)
         case = case_open(patient=make_patient())  # sent, then lost: no review ran
     assert Outbox.objects.get(case=case).sent_at is not None
     call_command("reconcile_reviews", "--grace", "0", stdout=io.StringIO())

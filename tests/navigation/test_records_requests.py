@@ -6,9 +6,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from navigation.models import Case, CaseEvent, CaseEventKind, CaseStatus, RecordsRequest
-from navigation.portal import case_withdraw
-from navigation.review import case_missing_records_refresh, cases_missing_records_refresh
-from navigation.services import case_event_record, records_request_create
+from navigation.services.cases import case_event_record
+from navigation.services.portal import case_withdraw
+from navigation.services.records_requests import records_request_create
+from navigation.services.review import case_missing_records_refresh, cases_missing_records_refresh
 from records.models import DocumentCategory, ScanStatus
 from tests.navigation.factories import make_case, make_document
 from tests.navigation.test_portal_signin import sign_in
@@ -120,7 +121,7 @@ def test_a_content_editor_cannot_mark_or_close(editor_client, coordinator):
 def test_the_portal_shows_each_items_state(client, coordinator):
     case = make_case(email="ana@example.org")
     records_request = ask(case, coordinator, [DocumentCategory.PATHOLOGY, "Discharge letter"])
-    from navigation.services import records_request_item_receive
+    from navigation.services.records_requests import records_request_item_receive
 
     records_request_item_receive(records_request=records_request, index=1, actor=coordinator)
     sign_in(client, "ana@example.org")

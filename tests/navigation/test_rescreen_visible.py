@@ -5,7 +5,7 @@ from django.urls import reverse
 
 from navigation import eligibility
 from navigation.models import Case, CaseEvent
-from navigation.review import case_prescreen_refresh, case_review_open, cases_rescreen
+from navigation.services.review import case_prescreen_refresh, case_review_open, cases_rescreen
 from tests.navigation.factories import make_case
 
 pytestmark = pytest.mark.django_db

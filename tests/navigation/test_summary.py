@@ -7,9 +7,9 @@ import pytest
 from django.core.files.storage import storages
 
 from navigation.models import OncologySummary
-from navigation.review import case_review_open
-from navigation.services import missing_record_labels
-from navigation.summary import summaries_rebuild_stale, summary_build, summary_is_stale
+from navigation.services.cases import missing_record_labels
+from navigation.services.review import case_review_open
+from navigation.services.summary import summaries_rebuild_stale, summary_build, summary_is_stale
 from navigation.tasks import build_oncology_summary
 from tests.navigation.factories import make_case, make_document
 

@@ -9,8 +9,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from navigation.eligibility import PERITONEAL_ADVISORY
-from navigation.review import case_review_open
-from navigation.summary import summary_build
+from navigation.services.review import case_review_open
+from navigation.services.summary import summary_build
 from tests.navigation.factories import make_case
 from tests.navigation.test_summary import pdf_text
 

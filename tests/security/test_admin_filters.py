@@ -3,7 +3,7 @@
 import pytest
 from django.contrib.admin.views.main import ChangeList
 
-from navigation.admin import CaseAdmin
+from navigation.admin.cases import CaseAdmin
 from tests.navigation.factories import make_case
 
 pytestmark = pytest.mark.django_db

@@ -5,7 +5,7 @@ import pytest
 from django.core.files.storage import storages
 
 from navigation.models import Case, Outbox
-from navigation.privacy import ErasureNotAllowed, case_erase
+from navigation.services.privacy import ErasureNotAllowed, case_erase
 from records.audit import audit_chain_verify
 from records.models import AuditEvent
 from tests.security import canary
@@ -58,7 +58,7 @@ def test_erasing_twice_is_harmless(coordinator):
 
 @pytest.mark.django_db
 def test_a_queued_review_for_an_erased_case_does_nothing(coordinator):
-    from navigation.review import case_review_open
+    from navigation.services.review import case_review_open
     from tests.navigation.factories import make_case
 
     case = make_case()
@@ -88,8 +88,7 @@ def _session_with(data: dict, *, expired: bool) -> str:
 @pytest.mark.django_db
 def test_erasure_removes_every_session_holding_the_patient_expired_or_not(coordinator):
     from cancerfax.models import UserSession
-    from navigation.intake import RECEIVED_SESSION_KEY
-    from navigation.portal import SESSION_EMAIL, SESSION_PATIENTS
+    from navigation.sessions import RECEIVED_SESSION_KEY, SESSION_EMAIL, SESSION_PATIENTS
     from tests.navigation.factories import make_case
 
     case = make_case(email="erase.me@example.org")

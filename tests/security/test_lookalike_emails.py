@@ -7,8 +7,8 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test import Client
 
-from navigation import portal
 from navigation.models import Case
+from navigation.services import portal
 from records.emails import email_canonical
 from records.forms import ContactForm
 from tests.navigation.factories import make_case

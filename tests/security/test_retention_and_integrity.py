@@ -9,7 +9,7 @@ from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
 from navigation.models import Case, CaseEvent, CaseStatus
-from navigation.privacy import cases_purge_expired
+from navigation.services.privacy import cases_purge_expired
 from records.models import AuditEvent, AuditTrailIsAppendOnly
 from records.services.audit import audit_record
 from records.services.integrity import stored_files_verify

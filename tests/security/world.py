@@ -43,7 +43,7 @@ PATIENT_B_EMAIL = "ben.other@example.org"
 
 def patient_client(email: str) -> Client:
     """Sign a patient in to the portal the way they do: an emailed link, then its button."""
-    from navigation.portal import portal_link_issue
+    from navigation.services.portal import portal_link_issue
 
     client = Client()
     token = portal_link_issue(email=email)

@@ -4,7 +4,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
 from navigation.models import Case
-from navigation.privacy import ErasureNotAllowed, case_erase
+from navigation.services.privacy import ErasureNotAllowed, case_erase
 
 
 class Command(BaseCommand):

@@ -2,7 +2,7 @@ from datetime import timedelta
 
 from django.core.management.base import BaseCommand
 
-from navigation.reconcile import reviews_reconcile
+from navigation.services.reconcile import reviews_reconcile
 
 
 class Command(BaseCommand):

@@ -19,8 +19,8 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from cancerfax.roles import CONTENT_EDITORS, COORDINATORS
 from navigation.models import Case
-from navigation.review import case_review_open
-from navigation.services import case_open
+from navigation.services.cases import case_open
+from navigation.services.review import case_review_open
 from records.consent import CONSENT_VERSION
 from records.services.documents import document_add_to_patient
 from records.services.patients import patient_submit

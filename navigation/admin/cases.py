@@ -1,4 +1,4 @@
-"""The coordinators' admin: the case queue, the case page, review tasks and centres.
+"""The coordinators' case admin: the queue and the case page.
 
 The queue reads in a fixed number of queries whatever the page size (`list_select_related`,
 the due time as a subquery). It counts matching cases only a few pages ahead of the page
@@ -7,11 +7,9 @@ of matching cases can still be reached.
 Actions and the case page's forms call services; nothing here writes a status itself.
 """
 
-from datetime import timedelta
-
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.urls import path, reverse
 from django.utils import timezone
@@ -22,225 +20,47 @@ from django.utils.translation import gettext
 
 from cancerfax.pagination import LookaheadCountAdmin
 from cancerfax.roles import coordinators
-from navigation import eligibility, services, views
+from navigation import eligibility
+from navigation.admin.filters import (
+    AgeFilter,
+    AssigneeFilter,
+    DueFilter,
+    Her2DiscordantFilter,
+    Her2Filter,
+    LaurenFilter,
+    MissingFilter,
+    MyCasesFilter,
+    OutcomeFilter,
+    RescreenFilter,
+    StageFilter,
+)
 from navigation.forms import (
     CaseNoteForm,
     CaseTransitionForm,
-    CentreAdminForm,
     RecordsRequestForm,
 )
 from navigation.matching import centres_rank
-from navigation.models import Case, CaseStatus, Centre, Outbox, ReviewTask
-from navigation.privacy import ERASE_PERMISSION
+from navigation.models import Case, CaseStatus
 from navigation.selectors import (
     case_documents,
     case_queue,
     case_search,
     case_timeline,
-    her2_q,
-    reference_canonical,
 )
-from navigation.summary import profile_rows, summary_is_stale
+from navigation.services.cases import (
+    case_assign,
+    case_event_record,
+    case_transition,
+    missing_record_labels,
+    transition_allowed,
+)
+from navigation.services.privacy import ERASE_PERMISSION
+from navigation.services.records_requests import records_request_create
+from navigation.services.summary import profile_rows, summary_is_stale
+from navigation.views import staff
+from navigation.views.staff import audit
 from records.admin.auditing import audit_list
-from records.models import HER2_DISCORDANT_WORDS, AuditEvent, ClinicalProfile
-
-# --- queue filters -----------------------------------------------------------------------
-
-
-class KnownValuesFilter(admin.SimpleListFilter):
-    """A filter that ignores any value not among its own choices: a hand-edited URL
-    (`?assignee=x`) shows the unfiltered queue instead of reaching the database."""
-
-    def value(self) -> str | None:
-        value = super().value()
-        known = {str(key) for key, _label in self.lookup_choices}
-        return value if value in known else None
-
-
-class MyCasesFilter(KnownValuesFilter):
-    title = "my cases"
-    parameter_name = "mine"
-
-    def lookups(self, request, model_admin):
-        return [("yes", "Assigned to me"), ("unassigned", "Unassigned")]
-
-    def queryset(self, request, queryset):
-        if self.value() == "yes":
-            return queryset.filter(assignee=request.user)
-        if self.value() == "unassigned":
-            return queryset.filter(assignee__isnull=True)
-        return queryset
-
-
-class OutcomeFilter(KnownValuesFilter):
-    title = "pre-screen outcome"
-    parameter_name = "outcome"
-
-    def lookups(self, request, model_admin):
-        return [(o.value, eligibility.outcome_label(o.value)) for o in eligibility.Outcome] + [
-            ("none", "not screened yet")
-        ]
-
-    def queryset(self, request, queryset):
-        if self.value() == "none":
-            return queryset.filter(prescreen_outcome="")
-        if self.value():
-            return queryset.filter(prescreen_outcome=self.value())
-        return queryset
-
-
-class RescreenFilter(KnownValuesFilter):
-    title = "new rules"
-    parameter_name = "rescreen"
-
-    def lookups(self, request, model_admin):
-        return [("changed", "Outcome changed by new rules")]
-
-    def queryset(self, request, queryset):
-        if self.value() == "changed":
-            return queryset.exclude(prescreen_changed_from="")
-        return queryset
-
-
-class Her2Filter(KnownValuesFilter):
-    title = "HER2"
-    parameter_name = "her2"
-
-    def lookups(self, request, model_admin):
-        return [
-            ("positive", "Positive"),
-            ("negative", "Negative"),
-            ("equivocal", "Equivocal"),
-            ("unknown", "Not known"),
-        ]
-
-    def queryset(self, request, queryset):
-        if self.value():
-            return queryset.filter(her2_q("" if self.value() == "unknown" else self.value()))
-        return queryset
-
-
-class Her2DiscordantFilter(KnownValuesFilter):
-    title = "HER2 results"
-    parameter_name = "her2_check"
-
-    def lookups(self, request, model_admin):
-        return [("disagree", str(HER2_DISCORDANT_WORDS))]
-
-    def queryset(self, request, queryset):
-        if self.value() == "disagree":
-            return queryset.filter(patient__profile__her2_discordant=True)
-        return queryset
-
-
-class LaurenFilter(KnownValuesFilter):
-    title = "Lauren type"
-    parameter_name = "lauren"
-
-    def lookups(self, request, model_admin):
-        return list(ClinicalProfile.Lauren.choices) + [("unknown", "Not known")]
-
-    def queryset(self, request, queryset):
-        if self.value() == "unknown":
-            return queryset.filter(
-                Q(patient__profile__isnull=True) | Q(patient__profile__lauren_type="")
-            )
-        if self.value():
-            return queryset.filter(patient__profile__lauren_type=self.value())
-        return queryset
-
-
-class StageFilter(KnownValuesFilter):
-    title = "stage"
-    parameter_name = "stage"
-    # The pre-screen's groups: IVA (locally advanced, M0) apart from IV and IVB (M1).
-    groups = eligibility.STAGE_GROUPS
-
-    def lookups(self, request, model_admin):
-        return [(g, f"Stage {g}") for g in self.groups] + [("unknown", "Not known")]
-
-    def queryset(self, request, queryset):
-        if self.value() == "unknown":
-            return queryset.filter(
-                Q(patient__profile__isnull=True) | Q(patient__profile__stage="")
-            )
-        if self.value() in self.groups:
-            stages = [s for s, g in eligibility.STAGE_GROUP_OF.items() if g == self.value()]
-            return queryset.filter(patient__profile__stage__in=stages)
-        return queryset
-
-
-class AssigneeFilter(KnownValuesFilter):
-    """The coordinators, from the users table: not a DISTINCT over every case, as the stock
-    related-only filter would run on each page load."""
-
-    title = "assignee"
-    parameter_name = "assignee"
-
-    def lookups(self, request, model_admin):
-        return [(str(user.pk), user.get_username()) for user in coordinators()]
-
-    def queryset(self, request, queryset):
-        if self.value():
-            return queryset.filter(assignee_id=self.value())
-        return queryset
-
-
-class MissingFilter(KnownValuesFilter):
-    title = "missing records"
-    parameter_name = "missing"
-
-    def lookups(self, request, model_admin):
-        return [("yes", "Some missing"), ("no", "Complete")]
-
-    def queryset(self, request, queryset):
-        if self.value() == "yes":
-            return queryset.filter(missing_records_count__gt=0)
-        if self.value() == "no":
-            return queryset.filter(missing_records_count=0)
-        return queryset
-
-
-class DueFilter(KnownValuesFilter):
-    title = "review due"
-    parameter_name = "due"
-
-    def lookups(self, request, model_admin):
-        return [("overdue", "Overdue"), ("24h", "Due within 24 hours"), ("none", "No open task")]
-
-    def queryset(self, request, queryset):
-        # EXISTS on the open tasks (their partial index), not a comparison with the shown due
-        # time: that subquery would run once per case, every case when few or none match.
-        now = timezone.now()
-        open_tasks = ReviewTask.objects.filter(case=OuterRef("pk"), done_at__isnull=True)
-        overdue = Exists(open_tasks.filter(due_at__lt=now))
-        if self.value() == "overdue":
-            return queryset.filter(overdue)
-        if self.value() == "24h":
-            soon = Exists(open_tasks.filter(due_at__gte=now, due_at__lt=now + timedelta(1)))
-            return queryset.filter(soon & ~overdue)
-        if self.value() == "none":
-            return queryset.filter(~Exists(open_tasks))
-        return queryset
-
-
-class AgeFilter(KnownValuesFilter):
-    title = "age"
-    parameter_name = "age"
-
-    def lookups(self, request, model_admin):
-        return [("1", "Less than a day"), ("7", "Less than a week"), ("old", "A week or more")]
-
-    def queryset(self, request, queryset):
-        now = timezone.now()
-        if self.value() in ("1", "7"):
-            return queryset.filter(created_at__gte=now - timedelta(days=int(self.value())))
-        if self.value() == "old":
-            return queryset.filter(created_at__lt=now - timedelta(days=7))
-        return queryset
-
-
-# --- the case admin ----------------------------------------------------------------------
+from records.models import HER2_DISCORDANT_WORDS, AuditEvent
 
 
 def query_refused(request: HttpRequest) -> HttpResponse | None:
@@ -381,8 +201,7 @@ class CaseAdmin(LookaheadCountAdmin, admin.ModelAdmin):
     @admin.action(description="Assign to me", permissions=["change"])
     def assign_to_me(self, request: HttpRequest, queryset: QuerySet[Case]) -> None:
         count = sum(
-            services.case_assign(case=case, assignee=request.user, actor=request.user)
-            for case in queryset
+            case_assign(case=case, assignee=request.user, actor=request.user) for case in queryset
         )
         self.message_user(request, f"{count} case(s) assigned to you.", messages.SUCCESS)
 
@@ -405,7 +224,7 @@ class CaseAdmin(LookaheadCountAdmin, admin.ModelAdmin):
             if not case.missing_records or case.is_closed:
                 skipped += 1
                 continue
-            services.records_request_create(
+            records_request_create(
                 case=case, items=list(case.missing_records), message="", actor=request.user
             )
             sent += 1
@@ -418,12 +237,10 @@ class CaseAdmin(LookaheadCountAdmin, admin.ModelAdmin):
     def _move(self, request, queryset, to_status: str, note: str) -> None:
         moved = refused = 0
         for case in queryset:
-            if not services.transition_allowed(from_status=case.status, to_status=to_status):
+            if not transition_allowed(from_status=case.status, to_status=to_status):
                 refused += 1
                 continue
-            moved += services.case_transition(
-                case=case, to_status=to_status, actor=request.user, note=note
-            )
+            moved += case_transition(case=case, to_status=to_status, actor=request.user, note=note)
         level = messages.SUCCESS if moved else messages.WARNING
         self.message_user(
             request, f"{moved} case(s) moved; {refused} could not make that move.", level
@@ -436,9 +253,9 @@ class CaseAdmin(LookaheadCountAdmin, admin.ModelAdmin):
         original = Case.objects.get(pk=obj.pk)
         if obj.assignee is None:
             Case.objects.filter(pk=obj.pk).update(assignee=None)
-            services.case_event_record(case=original, actor=request.user, note="Unassigned.")
+            case_event_record(case=original, actor=request.user, note="Unassigned.")
         else:
-            services.case_assign(case=original, assignee=obj.assignee, actor=request.user)
+            case_assign(case=original, assignee=obj.assignee, actor=request.user)
 
     # The case page and the staff views behind it, inside the admin's sign-in.
     def get_urls(self):
@@ -446,47 +263,47 @@ class CaseAdmin(LookaheadCountAdmin, admin.ModelAdmin):
         return [
             path(
                 "<int:case_id>/documents/<uuid:document_id>/",
-                wrap(views.case_document_download),
+                wrap(staff.case_document_download),
                 name="navigation_case_document",
             ),
             path(
                 "<int:case_id>/summary/",
-                wrap(views.case_summary_download),
+                wrap(staff.case_summary_download),
                 name="navigation_case_summary",
             ),
             path(
                 "<int:case_id>/summary/build/",
-                wrap(views.case_build_summary),
+                wrap(staff.case_build_summary),
                 name="navigation_case_build_summary",
             ),
             path(
-                "<int:case_id>/audit/", wrap(views.case_audit_view), name="navigation_case_audit"
+                "<int:case_id>/audit/", wrap(staff.case_audit_view), name="navigation_case_audit"
             ),
             path(
                 "<int:case_id>/request-records/",
-                wrap(views.case_request_records),
+                wrap(staff.case_request_records),
                 name="navigation_case_request_records",
             ),
             path(
                 "<int:case_id>/requests/<int:request_id>/items/<int:index>/received/",
-                wrap(views.case_records_item_receive),
+                wrap(staff.case_records_item_receive),
                 name="navigation_case_records_item_receive",
             ),
             path(
                 "<int:case_id>/requests/<int:request_id>/close/",
-                wrap(views.case_records_request_close),
+                wrap(staff.case_records_request_close),
                 name="navigation_case_records_request_close",
             ),
-            path("<int:case_id>/notes/", wrap(views.case_add_note), name="navigation_case_note"),
-            path("<int:case_id>/move/", wrap(views.case_move), name="navigation_case_move"),
+            path("<int:case_id>/notes/", wrap(staff.case_add_note), name="navigation_case_note"),
+            path("<int:case_id>/move/", wrap(staff.case_move), name="navigation_case_move"),
             path(
                 "<int:case_id>/erase/",
-                wrap(views.case_erase_confirm),
+                wrap(staff.case_erase_confirm),
                 name="navigation_case_erase",
             ),
             path(
                 "<int:case_id>/centre/",
-                wrap(views.case_choose_centre),
+                wrap(staff.case_choose_centre),
                 name="navigation_case_centre",
             ),
             *super().get_urls(),
@@ -497,7 +314,7 @@ class CaseAdmin(LookaheadCountAdmin, admin.ModelAdmin):
         case = getattr(response, "context_data", {}).get("original")
         # A POST answered with the page again (a form with errors) shows the case too.
         if response.status_code == 200 and case is not None:
-            views.audit(request, action=AuditEvent.Action.VIEW_CASE, case=case, target="case page")
+            audit(request, action=AuditEvent.Action.VIEW_CASE, case=case, target="case page")
             response["Cache-Control"] = "no-store, private"
         return response
 
@@ -505,9 +322,7 @@ class CaseAdmin(LookaheadCountAdmin, admin.ModelAdmin):
         response = super().history_view(request, object_id, extra_context)
         case = getattr(response, "context_data", {}).get("object")
         if response.status_code == 200 and case is not None:
-            views.audit(
-                request, action=AuditEvent.Action.VIEW_RECORDS, case=case, target="history"
-            )
+            audit(request, action=AuditEvent.Action.VIEW_RECORDS, case=case, target="history")
             response["Cache-Control"] = "no-store, private"
         return response
 
@@ -542,7 +357,7 @@ class CaseAdmin(LookaheadCountAdmin, admin.ModelAdmin):
             "prescreen": result,
             "outcome_label": eligibility.outcome_label(result.get("outcome", "")),
             "missing_fields": missing_fields,
-            "missing_records": services.missing_record_labels(case.missing_records),
+            "missing_records": missing_record_labels(case.missing_records),
             "documents": documents,
             "some_documents_unscanned": any(d.is_unscanned for d in documents),
             "timeline": case_timeline(case),
@@ -559,72 +374,3 @@ class CaseAdmin(LookaheadCountAdmin, admin.ModelAdmin):
             "move_form": CaseTransitionForm(case=case),
             "case_url": reverse("admin:navigation_case_change", args=[case.pk]),
         }
-
-
-@admin.register(Centre)
-class CentreAdmin(admin.ModelAdmin):
-    form = CentreAdminForm
-    list_display = [
-        "name",
-        "city",
-        "country",
-        "offers_adjuvant_cik",
-        "offers_cik_first_line",
-        "her2_experience",
-        "intraperitoneal_cik_trials",
-        "languages",
-        "is_example",
-        "active",
-    ]
-    list_filter = [
-        "active",
-        "is_example",
-        "offers_adjuvant_cik",
-        "offers_cik_first_line",
-        "her2_experience",
-        "intraperitoneal_cik_trials",
-        "country",
-    ]
-    search_fields = ["name", "city", "languages"]
-
-
-@admin.register(ReviewTask)
-class ReviewTaskAdmin(admin.ModelAdmin):
-    list_display = ["case", "kind", "assignee", "created_at", "due_at", "done_at", "notified_at"]
-    list_filter = ["kind", "done_at", ("assignee", admin.RelatedOnlyFieldListFilter)]
-    list_select_related = ["case", "assignee"]
-    search_fields = ["=case__reference"]
-    search_help_text = "Case reference (exact)."
-    readonly_fields = ["case", "kind", "created_at", "notified_at", "reminded_at"]
-    fields = ["case", "kind", "assignee", "due_at", "done_at", "created_at", "notified_at"]
-
-    def get_search_results(self, request: HttpRequest, queryset, search_term: str):
-        # Exact on the stored form (the reference's unique index), not a case-insensitive
-        # comparison, which reads every row.
-        if not search_term.strip():
-            return queryset, False
-        reference = reference_canonical(search_term)
-        if reference is None:
-            return queryset.none(), False
-        return queryset.filter(case__reference=reference), False
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-
-@admin.register(Outbox)
-class OutboxAdmin(admin.ModelAdmin):
-    """Read-only view of work waiting for the broker, for when the queue is down."""
-
-    list_display = ["kind", "case", "created_at", "sent_at", "attempts"]
-    list_filter = ["kind", "sent_at"]
-    list_select_related = ["case"]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False

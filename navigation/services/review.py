@@ -11,21 +11,18 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
-from django.db.models import Count, F, OuterRef, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 
-from cancerfax.roles import coordinator_addresses, coordinators
+from cancerfax.roles import coordinator_addresses
 from navigation import eligibility
 from navigation.models import Case, CaseEventKind, Outbox, ReviewTask
 from navigation.profiles import engine_profile
-from navigation.services import (
-    case_event_record,
-    missing_record_labels,
-    outbox_done,
-    records_requests_receive,
-)
+from navigation.selectors import coordinator_with_fewest_open_tasks
+from navigation.services.cases import case_event_record, missing_record_labels
+from navigation.services.outbox import outbox_done
+from navigation.services.records_requests import records_requests_receive
 from records.models import ClinicalProfile, DocumentCategory, ScanStatus
 
 logger = logging.getLogger(__name__)
@@ -89,30 +86,6 @@ def case_prescreen_refresh(*, case: Case) -> bool:
         ]
     )
     return bool(old_outcome) and old_outcome != case.prescreen_outcome
-
-
-def coordinators_by_open_tasks():
-    """Coordinators, fewest open review tasks first.
-
-    Counted per coordinator on the partial index of open tasks: the cost follows the open
-    tasks only, not every task ever done (a join and GROUP BY over all tasks did)."""
-    open_tasks = (
-        ReviewTask.objects.open()
-        .filter(assignee=OuterRef("pk"))
-        .order_by()
-        .values("assignee")
-        .annotate(n=Count("*"))
-        .values("n")
-    )
-    return (
-        coordinators()
-        .annotate(open_tasks=Coalesce(Subquery(open_tasks), 0))
-        .order_by("open_tasks", "pk")
-    )
-
-
-def coordinator_with_fewest_open_tasks():
-    return coordinators_by_open_tasks().first()
 
 
 def case_review_open(*, case_id: int, now: datetime | None = None) -> ReviewTask | None:

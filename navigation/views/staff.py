@@ -15,12 +15,23 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from navigation import services
 from navigation.forms import CaseNoteForm, CaseTransitionForm, CentreChoiceForm, RecordsRequestForm
 from navigation.models import Case, RecordsRequest
-from navigation.privacy import ERASE_PERMISSION, case_erase
-from navigation.selectors import case_audit_trail
-from navigation.summary import summary_build
+from navigation.selectors import case_audit_trail, case_erasure_requested
+from navigation.services.cases import (
+    TransitionNotAllowed,
+    case_centre_choose,
+    case_note_create,
+    case_transition,
+    transition_allowed,
+)
+from navigation.services.privacy import ERASE_PERMISSION, case_erase
+from navigation.services.records_requests import (
+    records_request_close,
+    records_request_create,
+    records_request_item_receive,
+)
+from navigation.services.summary import summary_build
 from records.models import AuditEvent, Document
 from records.responses import document_download_response, document_unavailable_response
 from records.services.audit import audit_record
@@ -111,7 +122,7 @@ def case_request_records(request: HttpRequest, case_id: int) -> HttpResponse:
                 messages.error(request, error)
         return _back(case)
     try:
-        services.records_request_create(
+        records_request_create(
             case=case,
             items=form.cleaned_data["all_items"],
             message=form.cleaned_data["message"],
@@ -136,7 +147,7 @@ def case_records_item_receive(
 ) -> HttpResponse:
     case = _case(request, case_id, "navigation.change_recordsrequest")
     records_request = _records_request(case, request_id)
-    if services.records_request_item_receive(
+    if records_request_item_receive(
         records_request=records_request, index=index, actor=request.user
     ):
         messages.success(request, "Marked received.")
@@ -152,7 +163,7 @@ def case_records_request_close(
     case = _case(request, case_id, "navigation.change_recordsrequest")
     records_request = _records_request(case, request_id)
     try:
-        closed = services.records_request_close(
+        closed = records_request_close(
             records_request=records_request,
             note=request.POST.get("close_note", ""),
             actor=request.user,
@@ -172,7 +183,7 @@ def case_add_note(request: HttpRequest, case_id: int) -> HttpResponse:
     case = _case(request, case_id, "navigation.add_casenote")
     form = CaseNoteForm(request.POST)
     if form.is_valid():
-        services.case_note_create(case=case, author=request.user, text=form.cleaned_data["text"])
+        case_note_create(case=case, author=request.user, text=form.cleaned_data["text"])
         messages.success(request, "Note added.")
     else:
         messages.error(request, "A note cannot be empty.")
@@ -186,7 +197,7 @@ def case_move(request: HttpRequest, case_id: int) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, "That move is not possible from the case's current step.")
         return _back(case)
-    moved = services.case_transition(
+    moved = case_transition(
         case=case,
         to_status=form.cleaned_data["to_status"],
         actor=request.user,
@@ -207,10 +218,10 @@ def case_choose_centre(request: HttpRequest, case_id: int) -> HttpResponse:
         messages.error(request, "Choose an active centre.")
         return _back(case)
     try:
-        changed = services.case_centre_choose(
+        changed = case_centre_choose(
             case=case, centre=form.cleaned_data["centre"], actor=request.user
         )
-    except services.TransitionNotAllowed as exc:
+    except TransitionNotAllowed as exc:
         messages.error(request, str(exc))
     else:
         if changed:
@@ -225,8 +236,8 @@ def case_build_summary(request: HttpRequest, case_id: int) -> HttpResponse:
     case = _case(request, case_id, "navigation.add_oncologysummary")
     summary_build(case_id=case.pk, force=True)
     messages.success(request, "Oncology summary built.")
-    if services.transition_allowed(from_status=case.status, to_status="summary_prepared"):
-        services.case_transition(
+    if transition_allowed(from_status=case.status, to_status="summary_prepared"):
+        case_transition(
             case=case, to_status="summary_prepared", actor=request.user, note="Summary prepared."
         )
     return _back(case)
@@ -248,7 +259,7 @@ def case_erase_confirm(request: HttpRequest, case_id: int) -> HttpResponse:
         **admin.site.each_context(request),
         "case": case,
         "patient": patient,
-        "erasure_request": services.case_erasure_requested(case),
+        "erasure_request": case_erasure_requested(case),
         "counts": {
             "documents": patient.documents.count(),
             "history entries": case.events.count(),

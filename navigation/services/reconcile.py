@@ -25,8 +25,8 @@ from django.utils import timezone
 
 from cancerfax.tasking import heartbeat
 from navigation.models import Case, Outbox, ReviewTask
-from navigation.review import review_task_notify
-from navigation.services import outbox_publish, outbox_sweep
+from navigation.services.outbox import outbox_publish, outbox_sweep
+from navigation.services.review import review_task_notify
 
 logger = logging.getLogger(__name__)
 

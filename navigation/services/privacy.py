@@ -16,7 +16,6 @@ and cannot be changed.
 import logging
 from datetime import datetime, timedelta
 
-from celery import shared_task
 from django.conf import settings
 from django.contrib.admin.models import LogEntry
 from django.contrib.auth.models import AbstractBaseUser
@@ -26,6 +25,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from cancerfax.models import UserSession
 from navigation.models import (
     CLOSED_STATUSES,
     Case,
@@ -38,6 +38,7 @@ from navigation.models import (
     RecordsRequest,
     ReviewTask,
 )
+from navigation.sessions import RECEIVED_SESSION_KEY, SESSION_EMAIL, SESSION_PATIENTS
 from records.models import ClinicalProfile, Consent, Document, Patient, UploadDraft
 
 logger = logging.getLogger(__name__)
@@ -79,10 +80,6 @@ def _sessions_of(case: Case, patient: Patient, draft_session_keys: set[str]) -> 
 
     Patients' sessions carry no user id, so they are read one by one; an erasure is rare.
     """
-    from cancerfax.models import UserSession
-    from navigation.intake import RECEIVED_SESSION_KEY
-    from navigation.portal import SESSION_EMAIL, SESSION_PATIENTS
-
     keys = []
     for session in UserSession.objects.filter(user_id__isnull=True).iterator():
         data = session.get_decoded()
@@ -109,8 +106,6 @@ def case_erase(*, case_id: int, confirmed_by: AbstractBaseUser | None) -> bool:
     if case is None:
         return False
     patient = case.patient
-    from cancerfax.models import UserSession
-
     files = list(patient.documents.values_list("storage_name", flat=True))
     summary = OncologySummary.objects.filter(case=case).values_list("storage_name", flat=True)
     files += list(summary)
@@ -160,8 +155,3 @@ def cases_purge_expired(*, now: datetime | None = None, days: int | None = None)
         .values_list("pk", flat=True)
     )
     return sum(case_erase(case_id=pk, confirmed_by=None) for pk in list(expired))
-
-
-@shared_task(name="navigation.purge_expired_cases")
-def purge_expired_cases() -> int:
-    return cases_purge_expired()

@@ -26,7 +26,7 @@ from reportlab.platypus.flowables import Flowable
 from navigation import eligibility
 from navigation.eligibility import CRITERIA, outcome_label
 from navigation.models import Case, OncologySummary
-from navigation.services import case_event_record, missing_record_labels
+from navigation.services.cases import case_event_record, missing_record_labels
 from records.models import HER2_DISCORDANT_WORDS, ClinicalProfile, Document
 
 logger = logging.getLogger(__name__)

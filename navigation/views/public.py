@@ -1,11 +1,10 @@
-"""Records intake: the `/submit/` page that turns a submission into a case.
+"""The public pages of navigation: records intake, the `/submit/` page.
 
 The page holds three forms (contact, clinical profile, consent) and the documents. Files
 reach this browser session's draft before the form is checked, one by one through the
 upload endpoint when JavaScript runs, or with the form itself when it does not, so a
-mistake elsewhere on the page never makes anyone upload again. On success the patient, their
-profile, consent and documents, and the case with its outbox row are written in one
-transaction; after commit the patient gets an email with their reference and a portal link.
+mistake elsewhere on the page never makes anyone upload again. On success the submission
+is stored by `navigation.services.intake.intake_submit`, all or nothing.
 """
 
 import logging
@@ -18,7 +17,7 @@ from django.contrib import messages
 from django.contrib.sessions.backends.base import UpdateError
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
-from django.db import DatabaseError, IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError
 from django.http import HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -30,16 +29,16 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from cancerfax.security import rate_limited
 from navigation.models import Case
-from navigation.portal import portal_link_mail
 from navigation.profiles import intake_initial
-from navigation.services import case_open
+from navigation.selectors import submission_case
+from navigation.services.intake import intake_submit
+from navigation.sessions import RECEIVED_SESSION_KEY
 from records.draft_session import draft_add_files, draft_attach, draft_detach, draft_for_request
 from records.forms import (
     ClinicalProfileForm,
     ConsentForm,
     ContactForm,
 )
-from records.models import UploadDraft
 from records.selectors import upload_fields_context
 from records.services.drafts import (
     DRAFT_LIFETIME,
@@ -48,12 +47,10 @@ from records.services.drafts import (
     draft_resume_link_redeem,
     draft_resume_link_valid,
 )
-from records.services.patients import patient_submit
 from records.uploads import files_overflow_message, files_overflowed
 
 logger = logging.getLogger(__name__)
 
-RECEIVED_SESSION_KEY = "intake_received_case"
 # The questions whose answers are kept with the draft. Consent is not: it is given when the
 # form is sent, never carried over.
 ANSWER_FORMS = (ContactForm, ClinicalProfileForm)
@@ -83,32 +80,6 @@ def _initial_from(form_class: type[forms.Form], answers: dict[str, list[str]]) -
         for name in answers
         if name in fields
     }
-
-
-@transaction.atomic
-def intake_submit(
-    *,
-    contact: dict,
-    profile: dict,
-    consent_version: str,
-    draft: UploadDraft | None,
-    submission_key: uuid.UUID | None = None,
-) -> Case:
-    """Store the submission and open its case, all or nothing; mail the patient after commit.
-
-    The same `submission_key` twice (two sends racing) stores one case: the second meets the
-    unique key and raises IntegrityError, and `submission_case` then finds the first."""
-    patient = patient_submit(
-        contact=contact, profile=profile, consent_version=consent_version, draft=draft
-    )
-    case = case_open(patient=patient, submission_key=submission_key)
-    transaction.on_commit(lambda: submission_mail(case_id=case.pk), robust=True)
-    return case
-
-
-def submission_case(key: uuid.UUID | None) -> Case | None:
-    """The case a submission form already stored, if any."""
-    return Case.objects.filter(submission_key=key).first() if key else None
 
 
 def _submission_key(request: HttpRequest) -> uuid.UUID:
@@ -153,28 +124,6 @@ def _not_stored(request: HttpRequest, context: dict) -> HttpResponse:
     return render(request, "navigation/submit.html", context, status=503)
 
 
-def submission_mail(*, case_id: int) -> None:
-    """The patient's confirmation: their reference and a sign-in link to the portal.
-
-    Runs after commit, inside the patient's request: a mail relay failure is logged (by case
-    id only) and never undoes or hides the submission.
-    """
-    case = Case.objects.select_related("patient").get(pk=case_id)
-    try:
-        portal_link_mail(
-            email=case.patient.email,
-            template="navigation/email/submission_received.txt",
-            context={"reference": case.reference, "portal_url": _portal_url()},
-        )
-    except Exception:
-        logger.exception("Could not send the submission email for case %s", case_id)
-
-
-def _portal_url() -> str:
-    return settings.SITE_URL + reverse("navigation:portal")
-
-
-# Every /submit/ page can carry health answers (a pre-filled form, an error re-render, the
 # received page): no browser or proxy may keep a copy.
 @never_cache
 @require_http_methods(["GET", "HEAD", "POST"])
