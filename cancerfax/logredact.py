@@ -7,10 +7,23 @@ writes access lines from `RedactingGunicornLogger`'s atoms only, and filters its
 the same way.
 """
 
+from __future__ import annotations
+
 import logging
 import re
+from collections.abc import MutableMapping
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
 
 from gunicorn.glogging import Logger
+
+if TYPE_CHECKING:
+    from gunicorn.config import Config
+
+    # The shape of gunicorn's access-log atoms exists only in its type stubs.
+    from gunicorn.glogging import _AtomsDict
+    from gunicorn.http import Request
+    from gunicorn.http.wsgi import Response
 
 REDACTED = "[redacted]"
 # Paths whose segments are secrets: the portal's sign-in links carry a live token.
@@ -43,28 +56,41 @@ class RedactingGunicornLogger(Logger):
     """Access lines built from safe atoms only: the path without its query string and with
     tokens replaced; no referer, no request or response headers (cookies)."""
 
-    def setup(self, cfg) -> None:
+    def setup(self, cfg: Config) -> None:
         super().setup(cfg)
         for log in (self.error_log, self.access_log):
             for handler in log.handlers:
                 handler.addFilter(RedactFilter())
 
-    def atoms(self, resp, req, environ, request_time) -> dict:
+    def atoms(
+        self,
+        resp: Response,
+        req: Request,
+        environ: MutableMapping[str, Any],
+        request_time: timedelta,
+    ) -> _AtomsDict:
         full = super().atoms(resp, req, environ, request_time)
         path = redact(environ.get("PATH_INFO") or "-")
         method = environ.get("REQUEST_METHOD") or "-"
         protocol = environ.get("SERVER_PROTOCOL") or "-"
-        safe = {key: full[key] for key in ("h", "l", "t", "s", "m", "H", "b", "B", "T", "D", "M")}
-        safe.update(
-            {
-                "u": "-",
-                "r": f"{method} {path} {protocol}",
-                "U": path,
-                "q": "",
-                "f": "-",
-                "a": full.get("a", "-"),
-                "L": full.get("L", "-"),
-                "p": full.get("p", "-"),
-            }
-        )
-        return safe
+        return {
+            "h": full["h"],
+            "l": full["l"],
+            "t": full["t"],
+            "s": full["s"],
+            "m": full["m"],
+            "H": full["H"],
+            "b": full["b"],
+            "B": full["B"],
+            "T": full["T"],
+            "D": full["D"],
+            "M": full["M"],
+            "u": "-",
+            "r": f"{method} {path} {protocol}",
+            "U": path,
+            "q": "",
+            "f": "-",
+            "a": full.get("a", "-"),
+            "L": full.get("L", "-"),
+            "p": full.get("p", "-"),
+        }

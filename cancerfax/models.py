@@ -28,8 +28,8 @@ class UserSession(AbstractBaseSession):
 
 def _user_id(data: dict) -> int | None:
     try:
-        return int(data.get(SESSION_KEY))
-    except (TypeError, ValueError):
+        return int(data[SESSION_KEY])
+    except (KeyError, TypeError, ValueError):
         return None
 
 

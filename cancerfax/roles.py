@@ -18,9 +18,11 @@ migrate (and so also when the test database is built) the grants are (re)applied
 from django.apps import apps as global_apps
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
+from django.core.exceptions import PermissionDenied
 from django.db import connections
 from django.db.models import Q, QuerySet
+from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 COORDINATORS = "Coordinators"
@@ -73,7 +75,17 @@ def sync_role_permissions(apps=global_apps, **kwargs) -> None:
         group.permissions.set(wanted)
 
 
-def staff_display_name(user: AbstractBaseUser) -> str:
+def staff_member(request: HttpRequest) -> User:
+    """The staff member making this request, for the services that record who acted.
+    Staff pages are reached only signed in (the admin site and the staff views see to it);
+    one reached otherwise is refused rather than its work recorded as nobody's."""
+    user = request.user
+    if not isinstance(user, User):
+        raise PermissionDenied
+    return user
+
+
+def staff_display_name(user: User) -> str:
     """How a staff member is named to a patient: their name and role, or their role alone;
     never their sign-in username, which is half of what it takes to sign in as them."""
     role = next(

@@ -117,10 +117,11 @@ class SessionSecurityMiddleware:
         session = getattr(request, "session", None)
         # Only look inside a session that exists: reading an empty one would add
         # "Vary: Cookie" to every public page and spoil shared caching.
-        has_session = session is not None and (
-            settings.SESSION_COOKIE_NAME in request.COOKIES or session.modified
-        )
-        if has_session and session.get(PORTAL_SESSION_KEY):
+        if (
+            session is not None
+            and (settings.SESSION_COOKIE_NAME in request.COOKIES or session.modified)
+            and session.get(PORTAL_SESSION_KEY)
+        ):
             # The portal's sign-in view has just put the patient in: the clock starts now.
             session.setdefault(SESSION_STARTED, time.time())
             session.setdefault(SESSION_LAST_SEEN, time.time())

@@ -14,6 +14,7 @@
 import logging
 import threading
 import time
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from celery import Task
@@ -102,7 +103,7 @@ class BrokerUnavailable(Exception):
     """The broker did not take the task (down, hung, or recently found down)."""
 
 
-def publish(task_name: str, args: list) -> None:
+def publish(task_name: str, args: Sequence[object]) -> None:
     """Hand the task registered as `task_name` (e.g. "records.tasks.scan_document") to the
     broker once, fast; raise BrokerUnavailable if it is not taken. Eager mode (no broker
     configured) runs the task here.
@@ -114,7 +115,7 @@ def publish(task_name: str, args: list) -> None:
         app.loader.import_default_modules()
     task = app.tasks[task_name]
     if task.app.conf.task_always_eager:
-        task.apply_async(args=args)
+        task.apply_async(args=tuple(args))
         return
     url = settings.CELERY_BROKER_URL or ""
     if _broker_down_until.get(url, 0.0) > time.monotonic():
@@ -132,7 +133,7 @@ def publish(task_name: str, args: list) -> None:
             )
     try:
         with producers[connection].acquire(block=True, timeout=PUBLISH_TIMEOUT) as producer:
-            task.apply_async(args=args, producer=producer, retry=False)
+            task.apply_async(args=tuple(args), producer=producer, retry=False)
     except Exception as exc:
         _broker_down_until[url] = time.monotonic() + settings.BROKER_FAILURE_PAUSE
         raise BrokerUnavailable(type(exc).__name__) from exc
@@ -144,7 +145,7 @@ def enqueue(task_name: str, *args, what: str) -> bool:
 
     `what` names the work for the log line by keys only ("scan of document 12")."""
     try:
-        publish(task_name, list(args))
+        publish(task_name, args)
     except Exception as exc:  # noqa: BLE001 - broker down: the work waits in the database
         logger.warning("%s not queued (%s); it is picked up later", what, exc)
         return False

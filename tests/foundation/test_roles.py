@@ -1,8 +1,10 @@
 import pytest
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import AnonymousUser, Group
+from django.core.exceptions import PermissionDenied
+from django.test import RequestFactory
 
-from cancerfax.roles import CONTENT_EDITORS, COORDINATORS, coordinator_addresses
+from cancerfax.roles import CONTENT_EDITORS, COORDINATORS, coordinator_addresses, staff_member
 
 
 @pytest.mark.django_db
@@ -38,3 +40,17 @@ def test_coordinator_mail_goes_to_active_coordinators_and_the_configured_address
     editor.groups.add(Group.objects.get(name=CONTENT_EDITORS))
 
     assert coordinator_addresses() == ["coordinator@example.org", "desk@example.org"]
+
+
+@pytest.mark.django_db
+def test_work_on_a_staff_page_is_credited_to_the_signed_in_member(coordinator):
+    request = RequestFactory().post("/admin/")
+    request.user = coordinator
+    assert staff_member(request) == coordinator
+
+
+def test_work_on_a_staff_page_without_a_signed_in_member_is_refused():
+    request = RequestFactory().post("/admin/")
+    request.user = AnonymousUser()
+    with pytest.raises(PermissionDenied):
+        staff_member(request)

@@ -4,6 +4,8 @@ manage.py enrol_totp alice              # prints the otpauth:// URI and a QR cod
 manage.py enrol_totp alice --backup-codes 10 --replace
 """
 
+from typing import TextIO, cast
+
 import segno
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
@@ -49,7 +51,9 @@ class Command(BaseCommand):
         self.stdout.write(uri)
         if not options["no_qr"]:
             qr = segno.make(uri)
-            qr.terminal(out=self.stdout._out, compact=True)
+            # The stream itself: OutputWrapper.write would end each of segno's pieces with
+            # a newline. Django's stubs do not declare the wrapper's stream attribute.
+            qr.terminal(out=cast(TextIO, self.stdout._out), compact=True)
             if options["svg"]:
                 qr.save(options["svg"], kind="svg", scale=4)
                 self.stdout.write(f"QR code written to {options['svg']}")
