@@ -30,10 +30,10 @@ class Change:
 
 
 def _page_blocks(snapshot: dict[str, Any]) -> list[tuple[str, str]]:
+    labels = {field.name: field.verbose_name for field in InformationPage._meta.concrete_fields}
     blocks = []
     for name, value in snapshot["page"].items():
-        label = capfirst(InformationPage._meta.get_field(name).verbose_name)
-        blocks.append((f"{label}", str(value)))
+        blocks.append((f"{capfirst(labels[name])}", str(value)))
     return blocks
 
 

@@ -8,6 +8,7 @@ call section_html_refresh() for the page and then content_cache_invalidate().
 
 from django.apps import apps as installed_apps
 from django.core.exceptions import FieldDoesNotExist
+from django.db.models import Model
 from django.db.models.signals import post_delete, post_migrate, post_save
 
 from content.models import ITEM_KINDS, PART_MODELS, InformationPage, PageStatus, Part, Section
@@ -63,7 +64,8 @@ def _migrated(sender, using: str = "default", apps=None, **kwargs) -> None:
 
 
 def connect(app_config) -> None:
-    for model in (InformationPage, Part, *PART_MODELS):
+    changing: tuple[type[Model], ...] = (InformationPage, Part, *PART_MODELS)
+    for model in changing:
         for signal in (post_save, post_delete):
             signal.connect(
                 _content_changed, sender=model, dispatch_uid=f"content-cache-{model.__name__}"

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 from simple_history.admin import SimpleHistoryAdmin
 
+from cancerfax.roles import staff_member
 from content.models import (
     FAQ,
     BalancePoint,
@@ -31,7 +32,7 @@ from content.models import (
 from content.services.revisions import RevisionError, page_draft_open, revision_create
 
 
-class PublishedStaysReadOnly:
+class PublishedStaysReadOnly(SimpleHistoryAdmin):
     """The published page and its parts are changed only by publishing a revision."""
 
     @staticmethod
@@ -155,7 +156,7 @@ class DraftFilter(admin.SimpleListFilter):
 
 
 @admin.register(InformationPage)
-class InformationPageAdmin(PublishedStaysReadOnly, SimpleHistoryAdmin):
+class InformationPageAdmin(PublishedStaysReadOnly):
     change_form_template = "admin/content/informationpage/change_form.html"
     list_display = [
         "__str__",
@@ -206,7 +207,7 @@ class InformationPageAdmin(PublishedStaysReadOnly, SimpleHistoryAdmin):
     @admin.display(description=_("Preview"))
     def preview_link(self, obj: InformationPage) -> str:
         if not obj.pk:
-            return _("Save the page first.")
+            return str(_("Save the page first."))
         url = reverse("content:preview", args=[obj.pk])
         return format_html('<a href="{}">{}</a>', url, _("Preview as the public will see it"))
 
@@ -270,7 +271,7 @@ class InformationPageAdmin(PublishedStaysReadOnly, SimpleHistoryAdmin):
         draft = self._page_for_editing(request, page_id)
         try:
             revision = revision_create(
-                draft=draft, author=request.user, note=request.POST.get("note", "")[:300]
+                draft=draft, author=staff_member(request), note=request.POST.get("note", "")[:300]
             )
         except RevisionError as error:
             self.message_user(request, " ".join(error.messages), messages.ERROR)
@@ -288,7 +289,7 @@ class InformationPageAdmin(PublishedStaysReadOnly, SimpleHistoryAdmin):
         )
 
 
-class PartAdmin(PublishedStaysReadOnly, SimpleHistoryAdmin):
+class PartAdmin(PublishedStaysReadOnly):
     """Each part also has its own change page, for its history and earlier versions."""
 
     list_select_related = ["page"]

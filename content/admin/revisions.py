@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from cancerfax.roles import staff_member
 from content.diffing import snapshot_changes
 from content.models import PageRevision
 from content.presentation import page_context
@@ -215,7 +216,7 @@ class PageRevisionAdmin(admin.ModelAdmin):
             try:
                 revision_review(
                     revision=revision,
-                    reviewer=request.user,
+                    reviewer=staff_member(request),
                     next_review_due=form.cleaned_data["next_review_due"],
                     reviewer_credit=form.cleaned_data["reviewer_credit"],
                 )
@@ -235,7 +236,7 @@ class PageRevisionAdmin(admin.ModelAdmin):
         return self._step(
             request,
             revision,
-            lambda: revision_publish(revision=revision, publisher=request.user),
+            lambda: revision_publish(revision=revision, publisher=staff_member(request)),
             _("Revision %(number)s is published."),
         )
 
@@ -245,7 +246,7 @@ class PageRevisionAdmin(admin.ModelAdmin):
         return self._step(
             request,
             revision,
-            lambda: revision_restore(revision=revision, publisher=request.user),
+            lambda: revision_restore(revision=revision, publisher=staff_member(request)),
             _("Revision %(number)s restored: the page shows it again, as a new revision."),
         )
 

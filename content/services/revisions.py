@@ -22,7 +22,7 @@ from typing import Any
 
 from django.apps import apps as installed_apps
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, models, transaction
@@ -38,6 +38,7 @@ from content.models import (
     PageRevision,
     PageStatus,
     Part,
+    Section,
     SectionKind,
 )
 from content.rendering import faq_entries, html_fingerprint, section_html
@@ -81,7 +82,10 @@ def page_snapshot(page: InformationPage) -> dict[str, Any]:
 
 
 def _part_instance(values: dict[str, Any], **extra: Any) -> Part:
-    model = installed_apps.get_model("content", values["model"])
+    return _instance(installed_apps.get_model("content", values["model"]), values, **extra)
+
+
+def _instance[P: Part](model: type[P], values: dict[str, Any], **extra: Any) -> P:
     kwargs = {f.name: f.to_python(values[f.name]) for f in part_fields(model) if f.name in values}
     return model(**kwargs, **extra)
 
@@ -158,9 +162,7 @@ def _record_baseline(page: InformationPage) -> None:
 
 
 @transaction.atomic
-def revision_create(
-    *, draft: InformationPage, author: AbstractBaseUser, note: str = ""
-) -> PageRevision:
+def revision_create(*, draft: InformationPage, author: User, note: str = "") -> PageRevision:
     """Record the draft (or never-published page) as it is now, for review and publication."""
     if draft.is_published:
         raise RevisionError(_("Open a draft of the page first; the published page is not edited."))
@@ -193,7 +195,7 @@ def _show_review_on_page(page: InformationPage, revision: PageRevision) -> None:
 def revision_review(
     *,
     revision: PageRevision,
-    reviewer: AbstractBaseUser,
+    reviewer: User,
     next_review_due: datetime.date,
     reviewer_credit: str,
     now: datetime.datetime | None = None,
@@ -225,7 +227,7 @@ def revision_review(
 
 @transaction.atomic
 def revision_publish(
-    *, revision: PageRevision, publisher: AbstractBaseUser, now: datetime.datetime | None = None
+    *, revision: PageRevision, publisher: User, now: datetime.datetime | None = None
 ) -> PageRevision:
     """Make the revision the published page, in one change: the public sees either the
     page as it was or the whole revision, never a mix."""
@@ -257,7 +259,7 @@ def revision_publish(
 
 @transaction.atomic
 def revision_restore(
-    *, revision: PageRevision, publisher: AbstractBaseUser, now: datetime.datetime | None = None
+    *, revision: PageRevision, publisher: User, now: datetime.datetime | None = None
 ) -> PageRevision:
     """Publish an earlier revision's content again, as a new revision with its review."""
     if revision.published_at is None:
@@ -305,7 +307,7 @@ def revision_page_content(revision: PageRevision) -> PageContent:
     rows = []
     with translation.override(settings.LANGUAGE_CODE):
         for index, values in enumerate(sections):
-            section = _part_instance(values)
+            section = _instance(Section, values)
             items = items_by_kind.get(section.kind, [])
             live = section.kind in LIVE_SECTION_KINDS
             rows.append(

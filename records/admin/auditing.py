@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from cancerfax.roles import staff_member
 from records.models import AuditEvent, Document, Patient
 from records.services.audit import audit_list_record, audit_record
 
@@ -52,9 +53,10 @@ def audit_list(
 
 
 def audit_view(request: HttpRequest, *, patient: Patient, target: str) -> None:
+    actor = staff_member(request)
     audit_record(
-        actor=request.user,
-        actor_label=request.user.get_username(),
+        actor=actor,
+        actor_label=actor.get_username(),
         action=AuditEvent.Action.VIEW_RECORDS,
         patient=patient,
         target=target,

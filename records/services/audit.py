@@ -10,7 +10,7 @@ from pathlib import Path
 from uuid import UUID
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import FieldDoesNotExist
 from django.core.mail import send_mail
 from django.db import IntegrityError, connection, transaction
@@ -18,6 +18,7 @@ from django.db.models import Model
 from django.http import HttpRequest
 from django.utils import timezone
 
+from cancerfax.roles import staff_member
 from cancerfax.security import client_ip
 from records.audit import (
     GENESIS_HASH,
@@ -34,7 +35,7 @@ _ADVISORY_LOCK_KEY = 0x5245_4344_4155_4454 & 0x7FFF_FFFF_FFFF_FFFF
 
 def audit_record(
     *,
-    actor: AbstractBaseUser | None,
+    actor: User | None,
     actor_label: str,
     action: str,
     patient: Patient | None = None,
@@ -75,9 +76,10 @@ def audit_list_record(
 ) -> AuditEvent:
     """One row for a list of patient data a staff member was shown (a changelist page, an
     autocomplete answer): the request's query, search terms as digests, and who was on it."""
+    actor = staff_member(request)
     return audit_record(
-        actor=request.user,
-        actor_label=request.user.get_username(),
+        actor=actor,
+        actor_label=actor.get_username(),
         action=AuditEvent.Action.VIEW_LIST,
         patients=[patient for patient in patients if patient is not None],
         query=audit_query(request),
@@ -115,7 +117,7 @@ def audit_autocomplete_answer(
 @transaction.atomic
 def _append(
     *,
-    actor: AbstractBaseUser | None,
+    actor: User | None,
     actor_label: str,
     action: str,
     patient_ref: UUID | None,

@@ -11,7 +11,7 @@ import uuid
 from typing import Any, BinaryIO
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.files.storage import storages
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
@@ -154,7 +154,7 @@ def document_add_to_patient(
     patient: Patient,
     category: str,
     upload: UploadedFile,
-    uploaded_by_staff: AbstractBaseUser | None = None,
+    uploaded_by_staff: User | None = None,
 ) -> Document:
     """One more file for an existing patient (portal or coordinator upload)."""
     Patient.objects.select_for_update().filter(pk=patient.pk).first()
@@ -206,7 +206,7 @@ def document_release(
     *,
     document: Document,
     actor_label: str,
-    actor: AbstractBaseUser | None = None,
+    actor: User | None = None,
     ip_address: str | None = None,
 ) -> BinaryIO:
     """The document's bytes, open, after checking it is clean and unchanged; audited.
