@@ -10,14 +10,18 @@ earlier way round the cost, hid the oldest matching rows.)
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib.admin.views.main import PAGE_VAR
 from django.core.paginator import Paginator
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.functional import cached_property
 
 
 class LookaheadPaginator(Paginator):
     pages_ahead = 5
+    object_list: QuerySet[Any]  # an admin changelist's rows
 
     def __init__(self, *args, page_number: int = 1, **kwargs) -> None:
         super().__init__(*args, **kwargs)

@@ -1,6 +1,6 @@
 """The HTTP answers of every view that hands out a patient's document (staff and portal)."""
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.http import FileResponse, HttpRequest, HttpResponse
 
 from cancerfax.security import client_ip
@@ -13,7 +13,7 @@ def document_download_response(
     document: Document,
     request: HttpRequest,
     actor_label: str,
-    actor: AbstractBaseUser | None = None,
+    actor: User | None = None,
 ) -> FileResponse:
     """The file as an attachment, after checking it is clean and unchanged; audited.
 
