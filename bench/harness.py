@@ -102,7 +102,9 @@ class Check:
 
 def render_table(checks: Sequence[Check]) -> str:
     """A Markdown table: readable in a terminal and in bench/out/latest.md alike."""
-    rows = [("Measure", "Figure", "Result", "Target", "Verdict", "Figures measured")]
+    rows: list[tuple[str, ...]] = [
+        ("Measure", "Figure", "Result", "Target", "Verdict", "Figures measured")
+    ]
     for check in checks:
         figures = check.figures
         if check.note and check.status != "NOT RUN":
@@ -435,7 +437,7 @@ class Stack:
     # gunicorn ---------------------------------------------------------------------------
     def start_gunicorn(self, *, workers: int = 2, extra: Sequence[str] = ()) -> None:
         self.stop_gunicorn()
-        self._gunicorn_args = {"workers": workers, "extra": tuple(extra)}
+        self._gunicorn_args = (workers, tuple(extra))
         log = open(self.logs / "gunicorn.log", "ab")  # noqa: SIM115 (kept open for the child)
         self.gunicorn = subprocess.Popen(
             [
@@ -467,7 +469,8 @@ class Stack:
         loads, and gunicorn.conf.py preloads it in the master, so a HUP (new workers forked
         from the same master) would not see a file added since."""
         assert self.gunicorn is not None
-        self.start_gunicorn(**self._gunicorn_args)
+        workers, extra = self._gunicorn_args
+        self.start_gunicorn(workers=workers, extra=extra)
 
     def gunicorn_workers(self) -> list[int]:
         assert self.gunicorn is not None

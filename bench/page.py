@@ -292,10 +292,10 @@ class _Assets(HTMLParser):
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         values = dict(attrs)
         if tag == "link" and "stylesheet" in (values.get("rel") or "").split():
-            if values.get("href"):
-                self.urls.append(values["href"])
-        elif tag == "script" and values.get("src"):
-            self.urls.append(values["src"])
+            if href := values.get("href"):
+                self.urls.append(href)
+        elif tag == "script" and (src := values.get("src")):
+            self.urls.append(src)
 
 
 def page_assets(html: str) -> list[str]:

@@ -201,7 +201,7 @@ def _tus_upload(path: Path, cookies: dict[str, str], token: str) -> tuple[float,
         body = answer.read()
         if answer.status != 201:
             return time.perf_counter() - start, answer.status, _json(body)
-        location = answer.getheader("Location")
+        location = answer.getheader("Location", "")
         offset = 0
         with path.open("rb") as source:
             while offset < size:
@@ -220,7 +220,7 @@ def _tus_upload(path: Path, cookies: dict[str, str], token: str) -> tuple[float,
                 body = answer.read()
                 if answer.status != 204:
                     return time.perf_counter() - start, answer.status, _json(body)
-                offset = int(answer.getheader("Upload-Offset"))
+                offset = int(answer.getheader("Upload-Offset", ""))
         connection.request("GET", location, headers=common)
         answer = connection.getresponse()
         body = answer.read()
