@@ -32,12 +32,12 @@ from navigation.services.portal import (
 from navigation.services.review import case_missing_records_refresh
 from navigation.sessions import SESSION_EMAIL, SESSION_PATIENTS
 from records import tus
+from records.filenames import display_name
 from records.models import AuditEvent, Document
 from records.responses import document_download_response
 from records.services.audit import audit_record
 from records.services.documents import (
     DocumentUnavailable,
-    clean_original_name,
     document_add_to_patient,
 )
 from records.services.resumable import UploadOwner
@@ -222,7 +222,7 @@ def portal_upload(request: HttpRequest, reference: str) -> HttpResponse:
             )
             added += 1
         except FileRefused as exc:
-            errors.append(f"{clean_original_name(upload.name)}: {exc.reason}")
+            errors.append(f"{display_name(upload.name)}: {exc.reason}")
     if added:
         # What is missing, and which requested records have now arrived.
         case_missing_records_refresh(case=case)

@@ -50,13 +50,6 @@ class DocumentUnavailable(Exception):
         self.changed = changed
 
 
-# --- names ------------------------------------------------------------------------------
-
-# The name the file had on the patient's computer, made harmless to display (the views show
-# it beside a refusal, before the content is known).
-clean_original_name = display_name
-
-
 # --- storing one file --------------------------------------------------------------------
 
 

@@ -8,8 +8,9 @@ from django.urls import reverse
 
 from records.consent import CONSENT_VERSION, consent_text_sha256
 from records.draft_session import draft_add_files
+from records.filenames import display_name
 from records.models import Consent, Document, Patient, UploadDraft
-from records.services.documents import clean_original_name, document_add_to_patient
+from records.services.documents import document_add_to_patient
 from records.services.patients import patient_submit
 from records.uploads import DRAFT_SESSION_KEY, StreamingUploadHandler
 from records.validation import FileRefused
@@ -151,7 +152,7 @@ def test_the_plain_form_without_javascript_stores_its_files(db):
     ],
 )
 def test_original_names_are_kept_only_as_harmless_text(raw, clean):
-    assert clean_original_name(raw) == clean
+    assert display_name(raw) == clean
 
 
 def test_submitting_moves_the_drafts_files_to_the_new_patient(client, db):
