@@ -36,7 +36,7 @@ class ScanResult:
     signature: str = ""
 
 
-def _client(address: str, *, timeout: float) -> ClamdNetworkSocket:
+def _client(address: str, *, timeout: int) -> ClamdNetworkSocket:
     parsed = urlparse(address)
     if parsed.scheme == "unix" and parsed.path:
         return ClamdUnixSocket(parsed.path, timeout=timeout)

@@ -3,7 +3,8 @@
 import uuid
 
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
@@ -15,7 +16,7 @@ from records.services.documents import DocumentUnavailable
 
 @never_cache
 @require_GET
-def document_download(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+def document_download(request: HttpRequest, public_id: uuid.UUID) -> HttpResponseBase:
     """Staff download (mounted inside the two-factor admin): permission, then audit."""
     if not (request.user.is_active and request.user.is_staff) or not request.user.has_perm(
         "records.view_document"
