@@ -192,3 +192,12 @@ def test_deleting_items_in_bulk_redraws_their_section(client):
     html = client.get(SEED_PATH).content.decode()
     assert faq.question not in html
     assert faq.question not in str(Section.objects.get(page=page, kind="faq").faq_entries)
+
+
+@pytest.mark.parametrize("path", ["/submit/", "/portal/", "/admin/login/"])
+def test_the_patient_and_staff_areas_are_never_kept_by_a_shared_cache(client, path):
+    response = client.get(path)
+    assert response.status_code == 200
+    directives = {d.strip() for d in response["Cache-Control"].split(",")}
+    assert "public" not in directives
+    assert directives & {"private", "no-store"}
