@@ -39,7 +39,9 @@ class ScanResult:
 def _client(address: str, *, timeout: int) -> ClamdNetworkSocket:
     parsed = urlparse(address)
     if parsed.scheme == "unix" and parsed.path:
-        return ClamdUnixSocket(parsed.path, timeout=timeout)
+        # clamav-client annotates this timeout as int; it documents a float and hands it to
+        # socket.settimeout, which takes one.
+        return ClamdUnixSocket(parsed.path, timeout=timeout)  # type: ignore[arg-type]
     if parsed.scheme == "tcp" and parsed.hostname and parsed.port:
         return ClamdNetworkSocket(parsed.hostname, parsed.port, timeout=timeout)
     raise ScannerUnavailable("CLAMD_ADDRESS must be tcp://host:port or unix:///path")

@@ -4,6 +4,7 @@ Views call these; the writes to drafts themselves are `records.services.drafts`.
 """
 
 import uuid
+from typing import Literal, overload
 
 from django.db import transaction
 from django.http import HttpRequest
@@ -15,6 +16,10 @@ from records.uploads import DRAFT_SESSION_KEY
 from records.validation import FileRefused
 
 
+@overload
+def draft_for_request(request: HttpRequest, *, create: Literal[True]) -> UploadDraft: ...
+@overload
+def draft_for_request(request: HttpRequest, *, create: bool) -> UploadDraft | None: ...
 def draft_for_request(request: HttpRequest, *, create: bool) -> UploadDraft | None:
     """This browser session's draft (created on first need when `create`)."""
     key = request.session.get(DRAFT_SESSION_KEY)

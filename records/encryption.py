@@ -18,7 +18,7 @@ import io
 import os
 import struct
 from dataclasses import dataclass
-from typing import BinaryIO
+from typing import IO, BinaryIO, cast
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -115,6 +115,12 @@ def encrypted_size(plain_size: int) -> int:
     return HEADER_SIZE + plain_size + chunks * TAG
 
 
+def as_binary_file(stream: object) -> BinaryIO:
+    """The stream, typed as the binary file it reads like: a RawIOBase stream and Django's
+    File (a proxy of one) are both read as files, but neither is typed as BinaryIO."""
+    return cast(BinaryIO, stream)
+
+
 class _ChunkStream(io.RawIOBase):
     """A stream that turns one chunk at a time (`_fill`) into bytes read from a buffer."""
 
@@ -151,7 +157,7 @@ class EncryptingReader(_ChunkStream):
     read(); both may seek back to the start first, which restarts the stream.
     """
 
-    def __init__(self, source: BinaryIO, data_key: bytes, plain_size: int) -> None:
+    def __init__(self, source: IO[bytes], data_key: bytes, plain_size: int) -> None:
         self._source = source
         self._aead = AESGCM(data_key)
         self._header = stream_header()
@@ -195,7 +201,7 @@ class DecryptingReader(_ChunkStream):
     when the last chunk never came (the file was cut at a chunk boundary).
     """
 
-    def __init__(self, stored: BinaryIO, data_key: bytes) -> None:
+    def __init__(self, stored: IO[bytes], data_key: bytes) -> None:
         self._stored = stored
         self._aead = AESGCM(data_key)
         self._header = stored.read(HEADER_SIZE)

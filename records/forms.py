@@ -91,9 +91,9 @@ def phone_help_text(country: str) -> str:
     script (static/js/phone.js) rewrites it from the same template when the country changes."""
     example = national_examples().get(country)
     if example:
-        text = format_html(PHONE_HELP_FOR_COUNTRY, country=country, example=example)
+        text = format_html(str(PHONE_HELP_FOR_COUNTRY), country=country, example=example)
     else:
-        text = format_html(PHONE_HELP_WITHOUT_COUNTRY, example="+44 20 7946 0958")
+        text = format_html(str(PHONE_HELP_WITHOUT_COUNTRY), example="+44 20 7946 0958")
     return format_html(
         '<span data-phone-help data-template="{}">{}</span>', PHONE_HELP_FOR_COUNTRY, text
     )
@@ -140,7 +140,9 @@ class ContactForm(forms.ModelForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # Radio buttons need no "select an option" entry: nothing ticked means not answered.
-        self.fields["relationship"].choices = Relationship.choices
+        relationship = self.fields["relationship"]
+        assert isinstance(relationship, forms.ChoiceField)
+        relationship.choices = Relationship.choices
         self.fields["phone"].help_text = phone_help_text(self._chosen_country())
         # Every country's example, for static/js/phone.js (an attribute: no inline script).
         self.fields["country"].widget.attrs["data-phone-examples"] = json.dumps(
@@ -161,7 +163,8 @@ class ContactForm(forms.ModelForm):
         return value
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if data.get("phone"):
             # Stored in E.164 so coordinators can dial it from anywhere.
             e164 = phone_parse(data["phone"], country=data.get("country"))
@@ -249,7 +252,8 @@ class ClinicalProfileForm(forms.Form):
         self.helper = _helper()
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         surgery = data.get("surgery_date")
         diagnosis = data.get("diagnosis_date")
         if surgery and data.get("gastrectomy") == ClinicalProfile.Gastrectomy.NONE:

@@ -8,6 +8,7 @@ private storage and are reached only through permission-checked, audited views.
 import operator
 import uuid
 from functools import reduce
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex, OpClass
@@ -17,6 +18,9 @@ from django.utils.translation import gettext_lazy as _
 
 from records import vocabulary
 from records.emails import CanonicalEmailField, email_canonical_or_none
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 class Relationship(models.TextChoices):
@@ -250,7 +254,7 @@ DOWNLOADABLE_STATUSES = frozenset({ScanStatus.CLEAN, ScanStatus.UNSCANNED})
 
 # What the portal says about a file's scan. A state added for staff without words here
 # shows its staff label.
-PATIENT_SCAN_WORDS = {
+PATIENT_SCAN_WORDS: "dict[str, StrOrPromise]" = {
     ScanStatus.PENDING: _("Being checked for viruses"),
     ScanStatus.CLEAN: _("Checked, no virus found"),
     ScanStatus.INFECTED: _("Not accepted: the virus check found a problem"),

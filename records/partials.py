@@ -36,6 +36,7 @@ from records.encryption import (
     TAG,
     DecryptingReader,
     StoredFileCorrupt,
+    as_binary_file,
     open_chunk,
     seal_chunk,
     stream_header,
@@ -142,7 +143,7 @@ class PartialFile:
         if self._data_key is None:
             return stored
         try:
-            return DecryptingReader(stored, self._data_key)
+            return as_binary_file(DecryptingReader(stored, self._data_key))
         except BaseException:
             stored.close()
             raise

@@ -20,6 +20,7 @@ from records.encryption import (
     EncryptingReader,
     StoredFileCorrupt,
     WrappedKey,
+    as_binary_file,
     unwrap,
     wrap,
 )
@@ -35,17 +36,20 @@ def document_file_save(*, name: str, upload: UploadedFile) -> tuple[str, Wrapped
     it is."""
     storage = storages["private"]
     sealed = getattr(upload, "sealed", None)
-    if sealed is not None:
+    wrapped_key = getattr(upload, "wrapped", None)
+    if sealed is not None and wrapped_key is not None:
         # Already in the stored form, under its own data key (a resumable upload's partial
         # file, records/partials.py): moved into storage, or copied, as it is.
-        return storage.save(name, sealed), upload.wrapped
+        return storage.save(name, sealed), wrapped_key
     if not settings.DOCUMENT_ENCRYPTION:
         return storage.save(name, upload), WrappedKey("", "")
     data_key = AESGCM.generate_key(bit_length=256)
     wrapped = wrap(data_key)
     upload.seek(0)
+    if upload.file is None or upload.size is None:
+        raise ValueError("an upload without its file or its size")
     encrypted = EncryptingReader(upload.file, data_key, upload.size)
-    return storage.save(name, File(encrypted, name=name)), wrapped
+    return storage.save(name, File(as_binary_file(encrypted), name=name)), wrapped
 
 
 def document_file_open(document: Document) -> BinaryIO:
@@ -56,9 +60,10 @@ def document_file_open(document: Document) -> BinaryIO:
     """
     stored = storages["private"].open(document.storage_name, "rb")
     if not document.wrapped_key:
-        return stored
+        return as_binary_file(stored)
     try:
-        return DecryptingReader(stored, unwrap(WrappedKey(document.key_id, document.wrapped_key)))
+        data_key = unwrap(WrappedKey(document.key_id, document.wrapped_key))
+        return as_binary_file(DecryptingReader(as_binary_file(stored), data_key))
     except BaseException:
         stored.close()
         raise

@@ -188,7 +188,7 @@ def serve(
 
 
 def _result_json(upload: ResumableUpload, result: Callable[[Document], dict]) -> dict:
-    body = {
+    body: dict[str, object] = {
         "offset": upload.offset,
         "length": upload.length,
         "complete": upload.is_complete,

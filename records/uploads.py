@@ -132,6 +132,7 @@ class StreamedUpload(TemporaryUploadedFile):
 
     sha256: str = ""
     refused: str = ""
+    size: int  # always known: the bytes were counted as they arrived
 
     def __init__(self, name, content_type, size, charset, content_type_extra=None):
         file = tempfile.NamedTemporaryFile(  # noqa: SIM115 - closed with the upload
@@ -179,7 +180,8 @@ class StreamingUploadHandler(FileUploadHandler):
         if self.budget is None:
             # Read lazily: only requests that carry files pay for the draft lookup.
             self.budget = upload_budget(self.request)
-            self.counts_bytes = counts_client_bytes(self.request)
+            # The request whose client's hourly byte budget counts this upload, if any.
+            self.counted_request = self.request if counts_client_bytes(self.request) else None
         self.file = StreamedUpload(
             self.file_name, self.content_type, 0, self.charset, self.content_type_extra
         )
@@ -188,7 +190,7 @@ class StreamingUploadHandler(FileUploadHandler):
         self.refused = ""
         if self.budget.files_left <= 0:
             self.refused = too_many_files_message()
-        elif self.counts_bytes and client_bytes_spent(self.request, adding=0):
+        elif self.counted_request and client_bytes_spent(self.counted_request, adding=0):
             self.refused = client_bytes_message()
         else:
             self.budget.files_left -= 1
@@ -196,12 +198,15 @@ class StreamingUploadHandler(FileUploadHandler):
     def receive_data_chunk(self, raw_data: bytes, start: int) -> None:
         if self.refused:
             return None
+        assert self.budget is not None  # new_file read it
         size = self.written + len(raw_data)
         if size > settings.UPLOAD_MAX_FILE_BYTES:
             self._refuse(file_too_large_message())
         elif size > self.budget.bytes_left:
             self._refuse(submission_too_large_message())
-        elif self.counts_bytes and client_bytes_spent(self.request, adding=len(raw_data)):
+        elif self.counted_request and client_bytes_spent(
+            self.counted_request, adding=len(raw_data)
+        ):
             # One counter increment per chunk (1 MiB): a client over its hourly budget is
             # stopped within a chunk, whatever the file's size.
             self._refuse(client_bytes_message())
@@ -225,6 +230,7 @@ class StreamingUploadHandler(FileUploadHandler):
         self.file.sha256 = "" if self.refused else self.hasher.hexdigest()
         self.file.refused = self.refused
         if not self.refused:
+            assert self.budget is not None  # new_file read it
             self.budget.bytes_left -= self.written
         return self.file
 

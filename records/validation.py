@@ -14,7 +14,7 @@ import warnings
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import BinaryIO, Protocol
+from typing import IO, BinaryIO, Protocol
 
 import magic
 import pikepdf
@@ -22,6 +22,7 @@ import pydicom
 from django.conf import settings
 from django.utils.translation import gettext as _
 from PIL import Image
+from pydicom.dataelem import DataElement, RawDataElement
 
 from records.filenames import KIND_NAMES, name_problem
 from records.models import DocumentCategory
@@ -461,7 +462,7 @@ def _check_dicom(path: Source, kind: str, tail: bytes) -> None:
         _check_dicom_stream(fh, _size(path))
 
 
-def _check_dicom_stream(fh: BinaryIO, size: int) -> None:
+def _check_dicom_stream(fh: IO[bytes], size: int) -> None:
     head = fh.read(132)
     if head[128:132] != b"DICM":
         raise FileRefused(_("This is not a DICOM image."))
@@ -496,10 +497,11 @@ def _check_dicom_complete(ds: pydicom.Dataset, size: int) -> None:
     last_tell, last_end = -1, None
     for tag in list(ds.keys()):
         # keep_deferred: look at where the value lies without reading it.
-        raw = ds.get_item(tag, keep_deferred=True)
-        tell = getattr(raw, "value_tell", None)
-        if tell is None:
+        # pydicom's overloads name only the converted element; keep_deferred gives the raw one.
+        raw: DataElement | RawDataElement = ds.get_item(tag, keep_deferred=True)
+        if not isinstance(raw, RawDataElement) or raw.value_tell is None:
             continue
+        tell = raw.value_tell
         if raw.length != _UNDEFINED:
             end = tell + raw.length
         elif isinstance(raw.value, bytes):
@@ -515,9 +517,9 @@ def _check_dicom_complete(ds: pydicom.Dataset, size: int) -> None:
     if not any(tag in ds for tag in _DICOM_PAYLOADS):
         raise FileRefused(DAMAGED)
     if 0x7FE00010 in ds and not ds.file_meta.TransferSyntaxUID.is_encapsulated:
-        pixels = ds.get_item(0x7FE00010, keep_deferred=True)
+        pixels: DataElement | RawDataElement = ds.get_item(0x7FE00010, keep_deferred=True)
         bits = int(ds.get("BitsAllocated", 8))
-        if bits >= 8 and pixels.length != _UNDEFINED:
+        if isinstance(pixels, RawDataElement) and bits >= 8 and pixels.length != _UNDEFINED:
             expected = (
                 int(ds.get("Rows", 0))
                 * int(ds.get("Columns", 0))

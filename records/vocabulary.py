@@ -11,12 +11,16 @@ both forms and in the checker's links (the stored profile keeps it as blank or n
 Choice values are the eligibility engine's (`navigation.eligibility`), which a test checks.
 """
 
+from __future__ import annotations
+
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from django.db import models
-from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 UNKNOWN = "unknown"
 DONT_KNOW_LABEL = _("I don't know")
@@ -82,12 +86,12 @@ ECOG = (
 
 @dataclass(frozen=True)
 class Question:
-    label: Promise | str
-    help_text: Promise | str = ""
-    choices: tuple[tuple[str, Promise | str], ...] = ()
+    label: StrOrPromise
+    help_text: StrOrPromise = ""
+    choices: tuple[tuple[str, StrOrPromise], ...] = ()
     widget: Literal["radio", "select", "date"] = "radio"
 
-    def answers(self) -> list[tuple[str, Promise | str]]:
+    def answers(self) -> list[tuple[str, StrOrPromise]]:
         """The choices with "I don't know" (first in a drop-down list, last among radios)."""
         unknown = (UNKNOWN, DONT_KNOW_LABEL)
         if self.widget == "select":

@@ -32,14 +32,14 @@ class ClinicalProfileInline(admin.StackedInline):
 
     @admin.display(description=_("HER2 status"))
     def her2_status(self, obj: ClinicalProfile) -> str:
-        return obj.her2_status or _("unknown")
+        return obj.her2_status or str(_("unknown"))
 
 
 class ConsentInline(admin.TabularInline):
     model = Consent
     extra = 0
     can_delete = False
-    fields = readonly_fields = ["text_version", "text_sha256", "given_at", "withdrawn_at"]
+    fields = readonly_fields = ("text_version", "text_sha256", "given_at", "withdrawn_at")
 
     def has_add_permission(self, request, obj=None) -> bool:
         return False
@@ -50,7 +50,7 @@ class DocumentInline(admin.TabularInline):
     fk_name = "patient"
     extra = 0
     can_delete = False
-    fields = readonly_fields = [
+    fields = readonly_fields = (
         "category",
         "original_name",
         "size",
@@ -58,7 +58,7 @@ class DocumentInline(admin.TabularInline):
         "status",
         "uploaded_at",
         "download",
-    ]
+    )
 
     def has_add_permission(self, request, obj=None) -> bool:
         return False

@@ -72,7 +72,7 @@ def audit_record(
 
 
 def audit_list_record(
-    *, request: HttpRequest, patients: Iterable[Patient | UUID | str], target: str
+    *, request: HttpRequest, patients: Iterable[Patient | UUID | str | None], target: str
 ) -> AuditEvent:
     """One row for a list of patient data a staff member was shown (a changelist page, an
     autocomplete answer): the request's query, search terms as digests, and who was on it."""
@@ -108,7 +108,7 @@ def audit_autocomplete_answer(
     path = _patient_path(model)
     if path is None:
         return
-    refs = model.objects.filter(**{f"{to_field}__in": ids}).values_list(path, flat=True)
+    refs = model._default_manager.filter(**{f"{to_field}__in": ids}).values_list(path, flat=True)
     audit_list_record(
         request=request, patients=refs, target=f"autocomplete {model._meta.label_lower}"
     )
@@ -159,8 +159,9 @@ def audit_chain_anchor(*, path: Path | None = None, now: datetime | None = None)
     if head is None:
         return None
     now = now or timezone.now()
+    at = now.astimezone(UTC).isoformat(timespec="seconds")
     payload = {
-        "at": now.astimezone(UTC).isoformat(timespec="seconds"),
+        "at": at,
         "event_id": head.pk,
         "hash": head.hash,
         "count": AuditEvent.objects.count(),
@@ -173,7 +174,7 @@ def audit_chain_anchor(*, path: Path | None = None, now: datetime | None = None)
         handle.write(line + "\n")
     if settings.AUDIT_ANCHOR_EMAILS:
         send_mail(
-            f"Audit chain anchor {payload['at'][:10]}",
+            f"Audit chain anchor {at[:10]}",
             f"Keep this line; verify_audit_chain checks the trail against it.\n\n{line}\n",
             None,
             list(settings.AUDIT_ANCHOR_EMAILS),

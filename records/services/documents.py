@@ -210,7 +210,7 @@ def document_release(
     if not document.is_downloadable or document.patient_id is None:
         raise DocumentUnavailable(_("This document is not available for download."))
     copy, actual = _verified_copy(document)
-    if actual != document.sha256:
+    if copy is None or actual != document.sha256:
         if copy is not None:
             copy.close()
         audit_record(

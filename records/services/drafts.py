@@ -4,6 +4,7 @@ A draft belongs to a browser session (`records.draft_session`) or, once the pati
 "continue later", to the emailed link that reopens it.
 """
 
+import functools
 import hashlib
 import secrets
 import uuid
@@ -96,7 +97,7 @@ def drafts_expire(*, now: datetime | None = None) -> int:
         with transaction.atomic():
             names = list(Document.objects.in_draft(draft).values_list("storage_name", flat=True))
             draft.delete()
-            transaction.on_commit(lambda names=names: _delete_stored(names))
+            transaction.on_commit(functools.partial(_delete_stored, names))
         count += 1
     return count
 

@@ -23,7 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import BinaryIO
+from typing import Protocol
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.conf import settings
@@ -181,7 +181,7 @@ def resumable_upload_create(
         bytes_left = settings.UPLOAD_MAX_SUBMISSION_BYTES - size
         if drafts_full(adding=length):
             raise FileRefused(drafts_full_message())
-        fields = {"draft": owner.draft}
+        fields: dict[str, object] = {"draft": owner.draft}
     elif owner.patient is not None and owner.session_key:
         count, size = Document.objects.filter(patient=owner.patient).totals()
         files_left = settings.UPLOAD_MAX_FILES * 5 - count
@@ -218,11 +218,17 @@ def resumable_upload_create(
 # --- pieces -----------------------------------------------------------------------------
 
 
+class Body(Protocol):
+    """What a piece is read from: a request's body (or any binary stream)."""
+
+    def read(self, size: int, /) -> bytes: ...
+
+
 def resumable_upload_append(
     *,
     upload: ResumableUpload,
     offset: int,
-    body: BinaryIO,
+    body: Body,
     count: int,
     spend: Callable[[int], bool] | None = None,
     now: datetime | None = None,
@@ -305,7 +311,7 @@ class _FinishedUpload(StreamedUpload):
             self.wrapped = WrappedKey(upload.key_id, upload.wrapped_key)
 
     def temporary_file_path(self) -> str:
-        return self.file.name
+        return _path_of(self)
 
     def inspectable(self) -> PlainView:
         return self._view
@@ -314,14 +320,22 @@ class _FinishedUpload(StreamedUpload):
         sealed = getattr(self, "sealed", None)
         if sealed is not None:
             sealed.close()
-        self.file.close()
+        if self.file is not None:
+            self.file.close()
 
 
 class _Sealed(File):
     """The encrypted partial file, already in the stored form: the storage moves it."""
 
     def temporary_file_path(self) -> str:
-        return self.file.name
+        return _path_of(self)
+
+
+def _path_of(opened: File) -> str:
+    """Where the partial file `opened` reads from lies (storage moves it from there)."""
+    if opened.file is None:
+        raise ValueError("the partial file is closed")
+    return opened.file.name
 
 
 def _complete(upload: ResumableUpload, partial: PartialFile) -> ResumableUpload:
@@ -339,14 +353,16 @@ def _complete(upload: ResumableUpload, partial: PartialFile) -> ResumableUpload:
                 raise FileRefused(DAMAGED) from None
         finished = _FinishedUpload(upload, partial, hasher.hexdigest())
         try:
-            if upload.draft_id is not None:
+            if upload.draft is not None:
                 document = draft_file_add(
                     draft=upload.draft, category=upload.category, upload=finished
                 )
-            else:
+            elif upload.patient is not None:
                 document = document_add_to_patient(
                     patient=upload.patient, category=upload.category, upload=finished
                 )
+            else:
+                raise ValueError("an upload belongs to a draft or to a patient")
         except StoredFileCorrupt:
             logger.warning("resumable upload %s does not decrypt", upload.public_id)
             raise FileRefused(DAMAGED) from None

@@ -9,6 +9,7 @@ from django.shortcuts import get_object_or_404
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from cancerfax.roles import staff_member
 from records.models import Document
 from records.responses import document_download_response, document_unavailable_response
 from records.services.documents import DocumentUnavailable
@@ -23,12 +24,13 @@ def document_download(request: HttpRequest, public_id: uuid.UUID) -> HttpRespons
     ):
         raise PermissionDenied
     document = get_object_or_404(Document.objects.select_related("patient"), public_id=public_id)
+    actor = staff_member(request)
     try:
         return document_download_response(
             document=document,
             request=request,
-            actor=request.user,
-            actor_label=request.user.get_username(),
+            actor=actor,
+            actor_label=actor.get_username(),
         )
     except DocumentUnavailable as unavailable:
         return document_unavailable_response(unavailable)

@@ -16,7 +16,7 @@ from django.core.files import File
 from django.core.files.storage import storages
 from django.core.management.base import BaseCommand, CommandError
 
-from records.encryption import EncryptingReader, wrap
+from records.encryption import EncryptingReader, as_binary_file, wrap
 from records.models import Document, ScanStatus
 
 CHUNK = 1024 * 1024
@@ -52,7 +52,9 @@ class Command(BaseCommand):
                 wrapped = wrap(data_key)
                 copy.seek(0)
                 name = f"documents/{uuid.uuid4().hex}"
-                new_name = storage.save(name, File(EncryptingReader(copy, data_key, size), name))
+                new_name = storage.save(
+                    name, File(as_binary_file(EncryptingReader(copy, data_key, size)), name)
+                )
             swapped = Document.objects.filter(
                 pk=document.pk, wrapped_key="", storage_name=document.storage_name
             ).update(storage_name=new_name, key_id=wrapped.key_id, wrapped_key=wrapped.wrapped)
