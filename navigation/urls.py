@@ -1,13 +1,12 @@
 from django.urls import path
 
-from navigation import prescreen
 from navigation.views import portal, public
 
 app_name = "navigation"
 
 urlpatterns: list = [
-    path("eligibility/", prescreen.eligibility, name="eligibility"),
-    path("api/v1/prescreen/", prescreen.prescreen_api, name="prescreen_api"),
+    path("eligibility/", public.eligibility, name="eligibility"),
+    path("api/v1/prescreen/", public.prescreen_api, name="prescreen_api"),
     path("submit/", public.submit, name="submit"),
     path("submit/received/", public.submit_received, name="submit_received"),
     path("submit/draft/", public.submit_draft_save, name="submit_draft"),

@@ -1,4 +1,10 @@
-"""The public pages of navigation: records intake, the `/submit/` page.
+"""The public pages of navigation: the eligibility checker and its JSON API, and the records
+intake (the `/submit/` page).
+
+The checker (`/eligibility/`) and `/api/v1/prescreen/` run `navigation.eligibility` and store
+nothing. The checker is a GET form, so a result is a plain link (shareable, bookmarkable,
+works without JavaScript), and its "continue" link hands the same answers to /submit/ in the
+engine's own names and values.
 
 The page holds three forms (contact, clinical profile, consent) and the documents. Files
 reach this browser session's draft before the form is checked, one by one through the
@@ -7,15 +13,20 @@ mistake elsewhere on the page never makes anyone upload again. On success the su
 is stored by `navigation.services.intake.intake_submit`, all or nothing.
 """
 
+import json
 import logging
+import math
+import time
 import uuid
+from datetime import date
 from typing import Any
+from urllib.parse import urlencode
 
 from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.sessions.backends.base import UpdateError
-from django.core.exceptions import ValidationError
+from django.core.exceptions import RequestDataTooBig, ValidationError
 from django.core.mail import send_mail
 from django.db import DatabaseError, IntegrityError
 from django.http import HttpRequest, HttpResponse, JsonResponse, QueryDict
@@ -23,11 +34,28 @@ from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.cache import patch_cache_control
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
 from cancerfax.security import rate_limited
+from navigation.eligibility import (
+    EXCLUDING_CRITERION,
+    FIELD_DOCUMENTS,
+    FIELD_NAMES,
+    Outcome,
+    Result,
+    Status,
+    parse_profile,
+    prescreen,
+    profile_as_query,
+    timeline_explanation,
+)
+from navigation.forms import PrescreenForm
 from navigation.models import Case
 from navigation.profiles import intake_initial
 from navigation.selectors import submission_case
@@ -48,6 +76,7 @@ from records.services.drafts import (
     draft_resume_link_valid,
 )
 from records.uploads import files_overflow_message, files_overflowed
+from records.vocabulary import UNKNOWN
 
 logger = logging.getLogger(__name__)
 
@@ -305,3 +334,184 @@ def submit_received(request: HttpRequest) -> HttpResponse:
     if not reference:
         return redirect("navigation:submit")
     return _received_page(request, reference)
+
+
+# --- the eligibility checker and its API ------------------------------------------------
+
+SUBMIT_PATH = "/submit/"
+RATE_LIMIT_PERIOD = 60
+
+
+OUTCOME_WORDS: dict[Outcome, tuple[str, str, str]] = {
+    Outcome.STRONG: (
+        "success",
+        gettext_lazy("Your situation matches the best-evidenced setting for CIK therapy"),
+        gettext_lazy(
+            "Combining CIK with first-line chemotherapy has the strongest evidence in the table."
+        ),
+    ),
+    Outcome.GOOD: (
+        "success",
+        gettext_lazy("Your situation matches a setting with good evidence for CIK therapy"),
+        gettext_lazy(
+            "After curative surgery, CIK is used to lower the chance of the cancer coming back."
+        ),
+    ),
+    Outcome.AVAILABLE: (
+        "success",
+        gettext_lazy(
+            "Your situation matches a setting where evidence for CIK therapy is available"
+        ),
+        gettext_lazy("Trials combining CIK with first-line treatment showed longer survival."),
+    ),
+    Outcome.LIMITED: (
+        "warning",
+        gettext_lazy("Your situation matches a setting where evidence for CIK therapy is limited"),
+        gettext_lazy("A specialist would need to look at your case in detail."),
+    ),
+    Outcome.EXCLUDED: (
+        "danger",
+        gettext_lazy("CIK therapy is generally not offered in this situation"),
+        gettext_lazy(
+            "With very limited daily activity or severe malnutrition, the immune system is "
+            "usually too weak to make and use CIK cells. A coordinator can still help you "
+            "look at other options."
+        ),
+    ),
+    Outcome.NOT_COVERED: (
+        "secondary",
+        gettext_lazy("Your situation is outside the settings the table describes"),
+        gettext_lazy(
+            "That does not rule anything out: a coordinator can review your records "
+            "and look at other options."
+        ),
+    ),
+    Outcome.INSUFFICIENT_INFORMATION: (
+        "info",
+        gettext_lazy("We need a little more information to say which setting applies"),
+        gettext_lazy("The documents listed below would answer the open questions."),
+    ),
+}
+# What each status means for the family reading the result. The exclusion row says in
+# words whether the patient is excluded: "met" there is bad news, not a green tick.
+STATUS_WORDS = {
+    Status.MET: gettext_lazy("Applies to you"),
+    Status.NOT_MET: gettext_lazy("Does not apply"),
+    Status.UNKNOWN: gettext_lazy("Not known yet"),
+}
+EXCLUSION_WORDS = {
+    Status.MET: gettext_lazy("Applies to you: CIK is generally not offered"),
+    Status.NOT_MET: gettext_lazy("Does not apply: you are not excluded"),
+    Status.UNKNOWN: gettext_lazy("Not known yet"),
+}
+
+
+def _badge(status: Status, *, excluding: bool) -> str:
+    # Meeting the exclusion row is bad news, not good: colour it as such.
+    if status is Status.UNKNOWN:
+        return "text-bg-light border"
+    if (status is Status.MET) != excluding:
+        return "text-bg-success"
+    return "text-bg-danger" if excluding else "text-bg-secondary"
+
+
+def _answers(form: PrescreenForm) -> list[tuple[str, str]]:
+    """The answers given, as (question, answer) in the order asked, for the printed result."""
+    answers = []
+    for name, field in form.fields.items():
+        value = form.cleaned_data.get(name)
+        if value in ("", None, UNKNOWN):
+            continue
+        if isinstance(field, forms.ChoiceField):
+            shown = str(dict(field.choices).get(value, value))
+        else:
+            shown = date_format(value, "j F Y")
+        answers.append((str(field.label), shown))
+    return answers
+
+
+def _result_context(form: PrescreenForm, result: Result, today: date) -> dict[str, Any]:
+    tone, headline, explanation = OUTCOME_WORDS[result.outcome]
+    return {
+        "result": result,
+        "today": today,
+        "tone": tone,
+        "headline": headline,
+        "explanation": explanation,
+        "answers": _answers(form),
+        "criteria": [
+            {
+                "criterion": c.criterion,
+                "status": c.status.value,
+                "status_words": (
+                    EXCLUSION_WORDS if c.criterion.id == EXCLUDING_CRITERION else STATUS_WORDS
+                )[c.status],
+                "badge": _badge(c.status, excluding=c.criterion.id == EXCLUDING_CRITERION),
+                "reason": c.reason,
+            }
+            for c in result.criteria
+        ],
+        "missing": [
+            {"field": name, "question": form.fields[name].label, "document": FIELD_DOCUMENTS[name]}
+            # In the order the questions are asked, not alphabetical as in the API.
+            for name in sorted(result.missing, key=FIELD_NAMES.index)
+        ],
+        "timeline_explanation": timeline_explanation(result.as_dict()),
+        "submit_url": f"{SUBMIT_PATH}?{urlencode(profile_as_query(result.profile))}",
+    }
+
+
+def eligibility(request: HttpRequest) -> HttpResponse:
+    """The public checker: questions, and once answered the pre-screen's result."""
+    answered = any(name in request.GET for name in FIELD_NAMES)
+    form = PrescreenForm(request.GET if answered else None)
+    context: dict[str, Any] = {"form": form}
+    if answered and form.is_valid():
+        today = timezone.localdate()
+        context.update(_result_context(form, prescreen(form.profile, today=today), today))
+    response = render(request, "navigation/eligibility.html", context)
+    if answered:
+        # The page holds health information: keep it out of shared caches.
+        patch_cache_control(response, private=True, no_store=True)
+    return response
+
+
+def _errors(errors: dict[str, list[str]], status: int) -> JsonResponse:
+    response = JsonResponse({"errors": errors}, status=status)
+    patch_cache_control(response, no_store=True)
+    return response
+
+
+def _reject_constant(name: str) -> None:
+    raise ValueError(f"{name} is not valid JSON")
+
+
+@csrf_exempt  # a public, anonymous, read-only computation: there is no session to protect
+def prescreen_api(request: HttpRequest) -> HttpResponse:
+    """POST a profile as a JSON object; get the pre-screen. Nothing is stored."""
+    if request.method != "POST":
+        response = _errors({"__all__": ["Use POST with a JSON object of answers."]}, 405)
+        response["Allow"] = "POST"
+        return response
+    limit = settings.PRESCREEN_API_RATE_LIMIT
+    if limit > 0 and rate_limited(
+        request, scope="prescreen-api", limit=limit, period=RATE_LIMIT_PERIOD
+    ):
+        response = _errors({"__all__": ["Too many requests. Please wait a minute."]}, 429)
+        response["Retry-After"] = str(
+            max(1, math.ceil(RATE_LIMIT_PERIOD - time.time() % RATE_LIMIT_PERIOD))
+        )
+        return response
+    try:
+        data = json.loads(request.body, parse_constant=_reject_constant)
+    except RequestDataTooBig:
+        return _errors({"__all__": ["The body is too large."]}, 400)
+    except (ValueError, RecursionError):  # includes bad UTF-8 and over-long integers
+        return _errors({"__all__": ["The body is not valid JSON."]}, 400)
+    today = timezone.localdate()
+    profile, errors = parse_profile(data, today=today)
+    if errors:
+        return _errors(errors, 400)
+    response = JsonResponse(prescreen(profile, today=today).as_dict())
+    patch_cache_control(response, no_store=True)
+    return response

@@ -16,7 +16,7 @@ from navigation.eligibility import (
     Profile,
     profile_from_query,
 )
-from navigation.prescreen import PrescreenForm
+from navigation.forms import PrescreenForm
 from records.vocabulary import UNKNOWN
 
 pytestmark = pytest.mark.django_db

@@ -3,7 +3,7 @@
 import pytest
 
 from navigation import eligibility
-from navigation.prescreen import PrescreenForm
+from navigation.forms import PrescreenForm
 from records import vocabulary
 from records.forms import ClinicalProfileForm
 
