@@ -11,6 +11,7 @@ from cancerfax.roles import coordinators
 from navigation.models import Case, CaseEvent, CaseEventKind, ReviewTask
 from records.emails import email_canonical_or_none
 from records.models import AuditEvent, Document
+from records.vocabulary import UNKNOWN
 
 # "CF-ABCD2345", "cf abcd2345", "CFABCD2345": how a reference is typed or read out.
 REFERENCE_TYPED = re.compile(r"^CF[-\s]*([A-Z0-9]{4,13})$")
@@ -61,12 +62,12 @@ def case_search(queryset: QuerySet[Case], term: str) -> QuerySet[Case]:
     return queryset.filter(patient__full_name__icontains=term)
 
 
-def her2_q(status: str) -> Q:
-    """Cases whose HER2 status (ClinicalProfile.her2_status) is `status`; "" for unknown,
-    which includes cases without a profile."""
-    if status:
-        return Q(patient__profile__her2_status=status)
-    return Q(patient__profile__isnull=True) | Q(patient__profile__her2_status="")
+def profile_answer_q(field: str, value: str) -> Q:
+    """Cases whose clinical profile gives `value` for `field` (her2_status reads the derived
+    status). UNKNOWN, the one "I don't know", matches a blank answer and no profile at all."""
+    if value == UNKNOWN:
+        return Q(patient__profile__isnull=True) | Q(**{f"patient__profile__{field}": ""})
+    return Q(**{f"patient__profile__{field}": value})
 
 
 def case_documents(case: Case) -> QuerySet[Document]:

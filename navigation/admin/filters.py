@@ -3,14 +3,15 @@
 from datetime import timedelta
 
 from django.contrib import admin
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from cancerfax.roles import coordinators
 from navigation import eligibility
 from navigation.models import ReviewTask
-from navigation.selectors import her2_q
+from navigation.selectors import profile_answer_q
 from records.models import HER2_DISCORDANT_WORDS, ClinicalProfile
+from records.vocabulary import UNKNOWN
 
 
 class KnownValuesFilter(admin.SimpleListFilter):
@@ -77,12 +78,12 @@ class Her2Filter(KnownValuesFilter):
             ("positive", "Positive"),
             ("negative", "Negative"),
             ("equivocal", "Equivocal"),
-            ("unknown", "Not known"),
+            (UNKNOWN, "Not known"),
         ]
 
     def queryset(self, request, queryset):
         if self.value():
-            return queryset.filter(her2_q("" if self.value() == "unknown" else self.value()))
+            return queryset.filter(profile_answer_q("her2_status", self.value()))
         return queryset
 
 
@@ -104,15 +105,11 @@ class LaurenFilter(KnownValuesFilter):
     parameter_name = "lauren"
 
     def lookups(self, request, model_admin):
-        return list(ClinicalProfile.Lauren.choices) + [("unknown", "Not known")]
+        return list(ClinicalProfile.Lauren.choices) + [(UNKNOWN, "Not known")]
 
     def queryset(self, request, queryset):
-        if self.value() == "unknown":
-            return queryset.filter(
-                Q(patient__profile__isnull=True) | Q(patient__profile__lauren_type="")
-            )
         if self.value():
-            return queryset.filter(patient__profile__lauren_type=self.value())
+            return queryset.filter(profile_answer_q("lauren_type", self.value()))
         return queryset
 
 
@@ -123,13 +120,11 @@ class StageFilter(KnownValuesFilter):
     groups = eligibility.STAGE_GROUPS
 
     def lookups(self, request, model_admin):
-        return [(g, f"Stage {g}") for g in self.groups] + [("unknown", "Not known")]
+        return [(g, f"Stage {g}") for g in self.groups] + [(UNKNOWN, "Not known")]
 
     def queryset(self, request, queryset):
-        if self.value() == "unknown":
-            return queryset.filter(
-                Q(patient__profile__isnull=True) | Q(patient__profile__stage="")
-            )
+        if self.value() == UNKNOWN:
+            return queryset.filter(profile_answer_q("stage", UNKNOWN))
         if self.value() in self.groups:
             stages = [s for s, g in eligibility.STAGE_GROUP_OF.items() if g == self.value()]
             return queryset.filter(patient__profile__stage__in=stages)

@@ -6,10 +6,11 @@ import pytest
 from django.urls import reverse
 
 from navigation.models import Case
-from navigation.selectors import her2_q
+from navigation.selectors import profile_answer_q
 from navigation.services.review import case_review_open
 from navigation.services.summary import summary_build
 from records.models import ClinicalProfile
+from records.vocabulary import UNKNOWN
 from tests.navigation.factories import make_case
 from tests.navigation.test_summary import pdf_text
 
@@ -73,7 +74,8 @@ def test_the_queue_filter_reads_the_derived_status_and_counts_no_profile_as_unkn
         by_status[status].add(case.pk)
     by_status[""].add(without_profile.pk)
     for status, expected in by_status.items():
-        assert set(Case.objects.filter(her2_q(status)).values_list("pk", flat=True)) == expected
+        q = profile_answer_q("her2_status", status or UNKNOWN)
+        assert set(Case.objects.filter(q).values_list("pk", flat=True)) == expected
 
 
 @pytest.mark.django_db
