@@ -20,7 +20,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from cancerfax.roles import staff_display_name
-from cancerfax.security import rate_limited
+from cancerfax.security import client_ip, rate_limited
 from navigation.forms import PortalUploadForm, SignInForm, WithdrawalForm
 from navigation.models import Case
 from navigation.services.portal import (
@@ -193,7 +193,7 @@ def portal_case(request: HttpRequest, reference: str) -> HttpResponse:
         action=AuditEvent.Action.VIEW_CASE,
         patient=case.patient,
         target=case.reference,
-        request=request,
+        ip_address=client_ip(request),
     )
     return render(request, "navigation/portal_case.html", _case_context(request, case))
 

@@ -15,6 +15,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from cancerfax.security import client_ip
 from navigation.forms import CaseNoteForm, CaseTransitionForm, CentreChoiceForm, RecordsRequestForm
 from navigation.models import Case, RecordsRequest
 from navigation.selectors import case_audit_trail, case_erasure_requested
@@ -46,7 +47,7 @@ def audit(request: HttpRequest, *, action: str, case: Case, target: str) -> None
         action=action,
         patient=case.patient,
         target=target,
-        request=request,
+        ip_address=client_ip(request),
     )
 
 

@@ -1,15 +1,20 @@
-"""What the records admin pages share: every page of patient data they show is audited, and
-files leave only through the audited download view."""
+"""What the records admin pages share: every page of patient data they show is audited (and
+so is an autocomplete answer that names patients), and files leave only through the audited
+download view."""
 
 from collections.abc import Callable
 from typing import Any
 
+from django.core.exceptions import FieldDoesNotExist
+from django.db.models import Model
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from cancerfax.roles import staff_member
+from cancerfax.security import client_ip
+from records.audit import audit_query
 from records.models import AuditEvent, Document, Patient
 from records.services.audit import audit_list_record, audit_record
 
@@ -46,9 +51,11 @@ def audit_list(
     if response.status_code != 200 or changelist is None:
         return
     audit_list_record(
-        request=request,
+        actor=staff_member(request),
         patients=[patient_of(row) for row in changelist.result_list],
+        query=audit_query(request),
         target=target,
+        ip_address=client_ip(request),
     )
 
 
@@ -60,5 +67,35 @@ def audit_view(request: HttpRequest, *, patient: Patient, target: str) -> None:
         action=AuditEvent.Action.VIEW_RECORDS,
         patient=patient,
         target=target,
-        request=request,
+        ip_address=client_ip(request),
+    )
+
+
+def _patient_path(model: type[Model]) -> str | None:
+    """The lookup from a row of `model` to its patient's public id; None if it has none."""
+    if model is Patient:
+        return "public_id"
+    try:
+        patient = model._meta.get_field("patient")
+    except FieldDoesNotExist:
+        return None
+    return "patient__public_id" if patient.related_model is Patient else None
+
+
+def audit_autocomplete_answer(
+    sender, *, request: HttpRequest, model: type[Model], to_field: str, ids: list, **kwargs
+) -> None:
+    """Receiver of the admin's `autocomplete_answered`: an answer that offered patients (or
+    rows that belong to one) maps what was typed, an email for instance, to people. It is
+    audited as a list: its query and the patients it named."""
+    path = _patient_path(model)
+    if path is None:
+        return
+    refs = model._default_manager.filter(**{f"{to_field}__in": ids}).values_list(path, flat=True)
+    audit_list_record(
+        actor=staff_member(request),
+        patients=refs,
+        query=audit_query(request),
+        target=f"autocomplete {model._meta.label_lower}",
+        ip_address=client_ip(request),
     )

@@ -11,21 +11,15 @@ from uuid import UUID
 
 from django.conf import settings
 from django.contrib.auth.models import User
-from django.core.exceptions import FieldDoesNotExist
 from django.core.mail import send_mail
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Model
-from django.http import HttpRequest
 from django.utils import timezone
 
-from cancerfax.roles import staff_member
-from cancerfax.security import client_ip
 from records.audit import (
     GENESIS_HASH,
     audit_anchor_mac,
     audit_anchor_path,
     audit_event_hash,
-    audit_query,
 )
 from records.models import AuditEvent, Patient
 
@@ -42,14 +36,13 @@ def audit_record(
     patients: Iterable[Patient | UUID | str] = (),
     query: str = "",
     target: str = "",
-    request: HttpRequest | None = None,
     ip_address: str | None = None,
 ) -> AuditEvent:
     """Append one audit event to the chain and return it.
 
     One patient's record: `patient`. A list: `patients` (those shown, possibly none) and
-    its `query` (see `audit_query`). Where from: the client address of `request`, or
-    `ip_address` given as such.
+    its `query` (see `records.audit.audit_query`). `ip_address`: where the request came
+    from (`cancerfax.security.client_ip`), None for work no request asked for.
     """
     shown = " ".join(sorted({str(p.public_id if isinstance(p, Patient) else p) for p in patients}))
     for _attempt in range(5):
@@ -62,7 +55,7 @@ def audit_record(
                 patients_shown=shown,
                 query=query,
                 target=target,
-                ip_address=client_ip(request) if request is not None else ip_address,
+                ip_address=ip_address,
             )
         except IntegrityError:
             # Another writer appended after the same row first (only possible where the
@@ -72,45 +65,23 @@ def audit_record(
 
 
 def audit_list_record(
-    *, request: HttpRequest, patients: Iterable[Patient | UUID | str | None], target: str
+    *,
+    actor: User,
+    patients: Iterable[Patient | UUID | str | None],
+    query: str,
+    target: str,
+    ip_address: str | None,
 ) -> AuditEvent:
     """One row for a list of patient data a staff member was shown (a changelist page, an
-    autocomplete answer): the request's query, search terms as digests, and who was on it."""
-    actor = staff_member(request)
+    autocomplete answer): its query (search terms as digests), and who was on it."""
     return audit_record(
         actor=actor,
         actor_label=actor.get_username(),
         action=AuditEvent.Action.VIEW_LIST,
         patients=[patient for patient in patients if patient is not None],
-        query=audit_query(request),
+        query=query,
         target=target,
-        request=request,
-    )
-
-
-def _patient_path(model: type[Model]) -> str | None:
-    """The lookup from a row of `model` to its patient's public id; None if it has none."""
-    if model is Patient:
-        return "public_id"
-    try:
-        patient = model._meta.get_field("patient")
-    except FieldDoesNotExist:
-        return None
-    return "patient__public_id" if patient.related_model is Patient else None
-
-
-def audit_autocomplete_answer(
-    sender, *, request: HttpRequest, model: type[Model], to_field: str, ids: list, **kwargs
-) -> None:
-    """Receiver of the admin's `autocomplete_answered`: an answer that offered patients (or
-    rows that belong to one) maps what was typed, an email for instance, to people. It is
-    audited as a list: its query and the patients it named."""
-    path = _patient_path(model)
-    if path is None:
-        return
-    refs = model._default_manager.filter(**{f"{to_field}__in": ids}).values_list(path, flat=True)
-    audit_list_record(
-        request=request, patients=refs, target=f"autocomplete {model._meta.label_lower}"
+        ip_address=ip_address,
     )
 
 

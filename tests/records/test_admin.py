@@ -28,7 +28,6 @@ def event(patient, coordinator) -> AuditEvent:
         action="view_case",
         patient=patient,
         target="case:1",
-        request=None,
     )
 
 

@@ -14,7 +14,6 @@ def record(patient, user=None, action=AuditEvent.Action.VIEW_RECORDS, target="ca
         action=action,
         patient=patient,
         target=target,
-        request=None,
     )
 
 
