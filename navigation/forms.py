@@ -10,7 +10,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from navigation.eligibility import profile_from_query
+from navigation.eligibility import Profile, profile_from_query
 from navigation.models import Case, CaseStatus, Centre
 from navigation.services.cases import ALLOWED_TRANSITIONS
 from records import vocabulary
@@ -61,7 +61,7 @@ class PrescreenForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.profile = None
+        self.profile: Profile | None = None
         self.helper = FormHelper()
         self.helper.form_method = "get"
         self.helper.form_action = "/eligibility/#result"
@@ -85,7 +85,7 @@ class PrescreenForm(forms.Form):
         )
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         answers = {
             name: value.isoformat() if hasattr(value, "isoformat") else value
             for name, value in data.items()

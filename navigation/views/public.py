@@ -19,7 +19,7 @@ import math
 import time
 import uuid
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import urlencode
 
 from django import forms
@@ -77,6 +77,9 @@ from records.services.drafts import (
 )
 from records.uploads import files_overflow_message, files_overflowed
 from records.vocabulary import UNKNOWN
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 logger = logging.getLogger(__name__)
 
@@ -342,7 +345,7 @@ SUBMIT_PATH = "/submit/"
 RATE_LIMIT_PERIOD = 60
 
 
-OUTCOME_WORDS: dict[Outcome, tuple[str, str, str]] = {
+OUTCOME_WORDS: "dict[Outcome, tuple[str, StrOrPromise, StrOrPromise]]" = {
     Outcome.STRONG: (
         "success",
         gettext_lazy("Your situation matches the best-evidenced setting for CIK therapy"),
@@ -423,7 +426,7 @@ def _answers(form: PrescreenForm) -> list[tuple[str, str]]:
         if value in ("", None, UNKNOWN):
             continue
         if isinstance(field, forms.ChoiceField):
-            shown = str(dict(field.choices).get(value, value))
+            shown = str(dict(cast(list[tuple[str, str]], field.choices)).get(value, value))
         else:
             shown = date_format(value, "j F Y")
         answers.append((str(field.label), shown))
@@ -466,7 +469,7 @@ def eligibility(request: HttpRequest) -> HttpResponse:
     answered = any(name in request.GET for name in FIELD_NAMES)
     form = PrescreenForm(request.GET if answered else None)
     context: dict[str, Any] = {"form": form}
-    if answered and form.is_valid():
+    if answered and form.is_valid() and form.profile is not None:
         today = timezone.localdate()
         context.update(_result_context(form, prescreen(form.profile, today=today), today))
     response = render(request, "navigation/eligibility.html", context)
@@ -510,7 +513,7 @@ def prescreen_api(request: HttpRequest) -> HttpResponse:
         return _errors({"__all__": ["The body is not valid JSON."]}, 400)
     today = timezone.localdate()
     profile, errors = parse_profile(data, today=today)
-    if errors:
+    if profile is None:
         return _errors(errors, 400)
     response = JsonResponse(prescreen(profile, today=today).as_dict())
     patch_cache_control(response, no_store=True)
