@@ -82,6 +82,15 @@ class Case(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+        indexes = [
+            # The queue's "outcome changed by new rules" filter: few cases, found (and counted)
+            # without reading every case.
+            models.Index(
+                fields=["-created_at"],
+                condition=~models.Q(prescreen_changed_from=""),
+                name="case_rescreen_changed",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.reference

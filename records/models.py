@@ -189,6 +189,15 @@ class ClinicalProfile(models.Model):
                 name="profile_ecog_0_to_4",
             )
         ]
+        indexes = [
+            # The coordinators' "HER2 results disagree" filter: few profiles, found (and
+            # counted) without reading every profile.
+            models.Index(
+                fields=["patient"],
+                condition=models.Q(her2_discordant=True),
+                name="profile_her2_discordant",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"Clinical profile of {self.patient}"

@@ -199,3 +199,27 @@ def test_on_postgresql_assigning_a_review_counts_open_tasks_on_their_own_index(c
     text = plan(coordinators_by_open_tasks())
     assert "review_task_open_assignee" in text, text
     assert "Seq Scan on navigation_reviewtask" not in text, text
+
+
+@pytest.mark.usefixtures("postgres")
+@pytest.mark.parametrize(
+    ("query", "index"),
+    [
+        ("rescreen=changed", "case_rescreen_changed"),
+        ("her2_check=disagree", "profile_her2_discordant"),
+    ],
+)
+def test_on_postgresql_a_filter_that_matches_few_cases_reads_its_own_index(
+    coordinator_client, query, index
+):
+    # Counting a filter reads its matching cases; one that few cases match would otherwise
+    # read every case to find them.
+    bulk_cases(300)
+    response = coordinator_client.get(f"{QUEUE}?{query}")
+    queryset = response.context["cl"].queryset
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE records_clinicalprofile")
+    text = plan(queryset.order_by().values("pk"))
+    assert index in text, text
+    assert "Seq Scan on navigation_case" not in text, text
+    assert "Seq Scan on records_clinicalprofile" not in text, text
