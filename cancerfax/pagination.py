@@ -21,11 +21,14 @@ from django.utils.functional import cached_property
 
 class LookaheadPaginator(Paginator):
     pages_ahead = 5
+    # A page number far past any list (a typo, a probe) must not become a LIMIT the
+    # database refuses (PostgreSQL's bigint, SQLite's integer): no list has this many pages.
+    highest_page_number = 10**9
     object_list: QuerySet[Any]  # an admin changelist's rows
 
     def __init__(self, *args, page_number: int = 1, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.page_number = max(1, page_number)
+        self.page_number = min(max(1, page_number), self.highest_page_number)
 
     @cached_property
     def counted_up_to(self) -> int:
